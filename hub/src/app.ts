@@ -1,0 +1,93 @@
+/** The hub's HTTP application: three doors (OAuth, REST, MCP) over one service layer. */
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { pendingMigrations } from './db/migrate.js';
+import type { HubDeps } from './deps.js';
+import { ToolError, UnavailableError } from './errors.js';
+import { bearerChallenge } from './http/challenge.js';
+import { mountMcp } from './mcp/index.js';
+import { mountOAuth } from './oauth/index.js';
+import { restRouter } from './rest/router.js';
+import { DatabaseUnavailableError } from './db/types.js';
+
+/** Where clients find the protected-resource metadata for a resource path. @see RFC 9728 §3.1 */
+export function resourceMetadataUrl(publicUrl: string, resourcePath = ''): string {
+  return `${publicUrl}/.well-known/oauth-protected-resource${resourcePath}`;
+}
+
+export async function createApp(deps: HubDeps): Promise<{ app: express.Express; close(): Promise<void> }> {
+  const { config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+
+  app.use((req, res, next) => {
+    const id = randomUUID();
+    res.locals.requestId = id;
+    res.set('X-Request-Id', id);
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.set('Referrer-Policy', 'no-referrer');
+    const started = performance.now();
+    res.on('finish', () => {
+      // Method, path without query string, status, duration: never headers, bodies or query values.
+      logger.info(
+        { reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) },
+        'request',
+      );
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      const pending = await pendingMigrations(deps.db);
+      if (pending.length) return void res.status(503).json({ status: 'not_ready', reason: 'migrations pending', pending });
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).set('Retry-After', '5').json({ status: 'not_ready', reason: 'database unreachable' });
+    }
+  });
+
+  const oauth = await mountOAuth(app, deps);
+  mountMcp(app, deps);
+  app.use('/v1', express.json({ limit: '32kb' }), restRouter(deps));
+
+  app.use('/v1', (_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'No such API route.' } });
+  });
+
+  app.use(errorHandler(deps));
+  return { app, close: async () => void (await oauth?.close()) };
+}
+
+/** The one place that turns errors into HTTP responses for the JSON API. */
+function errorHandler(deps: HubDeps): express.ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let e: ToolError;
+    if (err instanceof ToolError) e = err;
+    else if (err instanceof DatabaseUnavailableError) e = new UnavailableError();
+    else if ((err as { type?: string }).type === 'entity.too.large') {
+      return void res.status(413).json({ error: { code: 'payload_too_large', message: 'The request body is too large.' } });
+    } else if ((err as { type?: string }).type === 'entity.parse.failed') {
+      return void res.status(400).json({ error: { code: 'invalid_json', message: 'The request body is not valid JSON.' } });
+    } else {
+      deps.logger.error({ reqId: res.locals.requestId, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unhandled error');
+      e = new ToolError('internal_error', 'The monsys hub hit an internal error. It has been logged; retry later.');
+    }
+    const metadata = resourceMetadataUrl(deps.config.publicUrl);
+    if (e.code === 'invalid_token') {
+      const sent = Boolean(req.get('authorization'));
+      res.set('WWW-Authenticate', bearerChallenge({ error: sent ? 'invalid_token' : undefined, resourceMetadata: metadata }));
+    } else if (e.code === 'insufficient_scope') {
+      res.set('WWW-Authenticate', bearerChallenge({ error: 'insufficient_scope', scope: String(e.details.scope), resourceMetadata: metadata }));
+    } else if (e.code === 'rate_limited') {
+      res.set('Retry-After', String(e.details.retry_after));
+    } else if (e.code === 'database_unavailable') {
+      res.set('Retry-After', '5');
+    }
+    res.status(e.status).set('Cache-Control', 'no-store').json({ error: { code: e.code, message: e.message, ...e.details } });
+  };
+}

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { startHub, type RunningHub } from '../server.js';
+import { configFrom } from './options.js';
+import { DEMO_ACCOUNTS, seedDemo } from '../seed/index.js';
+import { issueAccessToken } from '../auth/tokens.js';
+import { findTenant, findUserByEmail } from '../admin/accounts.js';
+
+function stopOnSignals(hub: RunningHub): void {
+  const stop = (signal: string) => {
+    hub.logger.info({ signal }, 'shutting down: draining in-flight requests');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    hub.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the hub (migrates the database first)')
+    .option('-p, --port <port>', 'port to listen on (env PORT, default 8787; 0 = any free port)')
+    .option('--host <host>', 'address to bind (env HOST, default 127.0.0.1)')
+    .action(async (opts: { port?: string; host?: string }, cmd: Command) => {
+      const config = configFrom(cmd, {
+        ...(opts.port !== undefined ? { port: Number(opts.port) } : {}),
+        ...(opts.host ? { host: opts.host } : {}),
+      });
+      const hub = await startHub(config);
+      stopOnSignals(hub);
+      process.stdout.write(`monsys hub listening on ${hub.url}\n`);
+    });
+
+  program
+    .command('start')
+    .description('the quick start: run the hub with demo data (seeded on first start) and print how to connect')
+    .option('-p, --port <port>', 'port to listen on (env PORT, default 8787)')
+    .action(async (opts: { port?: string }, cmd: Command) => {
+      const config = configFrom(cmd, opts.port !== undefined ? { port: Number(opts.port) } : {});
+      const hub = await startHub(config);
+      stopOnSignals(hub);
+      const { rows } = await hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tenants');
+      if (rows[0]!.n === 0) {
+        process.stdout.write('First start: generating demo data (a few seconds)…\n');
+        const s = await seedDemo(hub.db, { log: (l) => process.stderr.write(`  ${l}\n`) });
+        process.stdout.write(`Demo data: ${s.tenants} tenants, ${s.agents} hosts, ${s.alerts} alerts, ${s.detections} detections (${s.ms} ms)\n`);
+      }
+      const demo = DEMO_ACCOUNTS[0];
+      let tokenLine = '';
+      if (demo) {
+        const tenant = await findTenant(hub.db, demo.tenants[0]!);
+        const user = await findUserByEmail(hub.db, demo.email);
+        const token = await issueAccessToken(hub.db, { tenantId: tenant.id, userId: user.id, scopes: ['mcp.read', 'mcp.acknowledge'] });
+        tokenLine = [
+          `  Try the REST API (a demo token for ${demo.email} in ${tenant.slug}, valid 1 hour):`,
+          `    curl -H "Authorization: Bearer ${token.value}" ${hub.url}/v1/kpi-summary`,
+        ].join('\n');
+      }
+      process.stdout.write(
+        [
+          '',
+          `monsys hub listening on ${hub.url}`,
+          `  Database: ${config.databaseUrl ? 'PostgreSQL' : `embedded (${config.dataDir})`}`,
+          ...(demo ? [`  Demo sign-in: ${demo.email} / ${demo.password}  (tenants: ${demo.tenants.join(', ')})`] : []),
+          tokenLine,
+          `  claude.ai: Settings → Connectors → Add custom connector → URL ${hub.url}  (claude.ai needs the hub on a public https URL: set PUBLIC_URL behind a TLS proxy)`,
+          `  Claude Desktop: npx -y @monsys/claude-bridge install --hub ${hub.url} --profile acme`,
+          '  Stop with Ctrl-C.',
+          '',
+        ].join('\n'),
+      );
+    });
+}

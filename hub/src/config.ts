@@ -1,0 +1,56 @@
+/** Hub configuration, read from the environment (and CLI flags) once at start and validated. */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATA_DIR: z.string().min(1).default('.data/pglite'),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  /** Allowed browser origins for /mcp besides the hub's own (comma-separated). */
+  MCP_ALLOWED_ORIGINS: z.string().default('https://claude.ai,https://claude.com'),
+});
+
+export interface HubConfig {
+  port: number;
+  host: string;
+  /** The hub's external base URL (issuer, resource identifiers), without a trailing slash. */
+  publicUrl: string;
+  databaseUrl?: string;
+  dataDir: string;
+  poolMax: number;
+  logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+  trustProxy: boolean;
+  allowedOrigins: string[];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<HubConfig> = {}): HubConfig {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const port = overrides.port ?? e.PORT;
+  const host = overrides.host ?? e.HOST;
+  const publicUrl = (overrides.publicUrl ?? e.PUBLIC_URL ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/+$/, '');
+  return {
+    port,
+    host,
+    publicUrl,
+    databaseUrl: overrides.databaseUrl ?? e.DATABASE_URL,
+    dataDir: resolve(overrides.dataDir ?? e.DATA_DIR),
+    poolMax: overrides.poolMax ?? e.DB_POOL_MAX,
+    logLevel: overrides.logLevel ?? e.LOG_LEVEL,
+    trustProxy: overrides.trustProxy ?? e.TRUST_PROXY === 'true',
+    allowedOrigins: overrides.allowedOrigins ?? e.MCP_ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}

@@ -1,0 +1,72 @@
+import pg from 'pg';
+import { DatabaseUnavailableError, type Db, type Queryable, type QueryResult } from './types.js';
+
+// int8 (counts, sums) as JS numbers: every value we read this way is far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+
+/** SQLSTATE classes and socket errors that mean "the server is not there", not "the query is wrong". */
+function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: string };
+  if (!e || typeof e.code !== 'string') return false;
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300'].includes(e.code) ||
+    e.code.startsWith('08')
+  );
+}
+
+function wrap(err: unknown): never {
+  if (isUnavailable(err) || (err instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(err.message))) {
+    throw new DatabaseUnavailableError('database unavailable', { cause: err });
+  }
+  throw err;
+}
+
+async function run<T>(client: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+  try {
+    const r = await client.query(sql, params as unknown[]);
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+  } catch (err) {
+    wrap(err);
+  }
+}
+
+export function openPg(connectionString: string, options: { max?: number } = {}): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 3000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  return {
+    driver: 'pg',
+    query: (sql, params) => run(pool, sql, params),
+    async exec(sql) {
+      await run(pool, sql);
+    },
+    async transaction(fn) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        wrap(err);
+      }
+      const tx: Queryable = { query: (sql, params) => run(client, sql, params) };
+      try {
+        await client.query('BEGIN');
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        if (isUnavailable(err)) wrap(err);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,59 @@
+/** Starts the hub: database, migrations, HTTP listener, graceful shutdown. */
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { createApp } from './app.js';
+import type { HubConfig } from './config.js';
+import { migrate, openDb, type Db } from './db/index.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface RunningHub {
+  url: string;
+  port: number;
+  db: Db;
+  server: Server;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function startHub(config: HubConfig, options: { db?: Db; logger?: Logger } = {}): Promise<RunningHub> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const db = options.db ?? (await openDb(config));
+  await migrate(db);
+  // Listen first: with PORT=0 the public URL (issuer, audiences) is only known once bound.
+  const server = createServer();
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  if (config.port === 0 && /:0$/.test(config.publicUrl)) config.publicUrl = config.publicUrl.replace(/:0$/, `:${port}`);
+  const { app, close: closeApp } = await createApp({
+    db,
+    config,
+    logger,
+    onInternalError: (err, tool) => logger.error({ tool, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'tool failed'),
+  });
+  server.on('request', app);
+  let closing: Promise<void> | undefined;
+  return {
+    url: config.publicUrl,
+    port,
+    db,
+    server,
+    logger,
+    close() {
+      // Stop accepting, let in-flight requests finish, then close the database.
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await closeApp();
+        if (!options.db) await db.close();
+        logger.flush?.();
+      })();
+      return closing;
+    },
+  };
+}

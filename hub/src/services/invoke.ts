@@ -1,0 +1,108 @@
+/**
+ * The one path every tool call takes, whichever door it came in by (REST, /mcp, the bridge via REST):
+ * scope and role check, input validation against the catalogue, the service call, output check,
+ * and exactly one mcp_call_log row with the SHA-256 of the canonical arguments (never the arguments).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { findTool, roleAtLeast, type CatalogueTool } from '../../../shared/index.js';
+import type { Principal } from '../auth/tokens.js';
+import { DatabaseUnavailableError, type Db } from '../db/types.js';
+import { ForbiddenError, InsufficientScopeError, NotFoundError, ToolError, UnavailableError, UserInputError } from '../errors.js';
+import { HANDLERS } from './index.js';
+
+export type Door = 'rest' | 'mcp';
+
+export interface InvokeDeps {
+  db: Db;
+  /** Called with unexpected errors (logged as 500s); never with arguments or tokens. */
+  onInternalError?: (err: unknown, tool: string) => void;
+}
+
+/** JSON with object keys sorted at every depth, so equal arguments hash equally. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+export function argumentsHash(args: unknown): string {
+  return createHash('sha256').update(canonicalJson(args ?? {})).digest('hex');
+}
+
+/** Turns a zod failure into a message that names the field, without echoing the value. */
+export function inputError(error: z.ZodError): UserInputError {
+  const issue = error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => `"${k.slice(0, 64)}"`).join(', ');
+    return new UserInputError(`Unknown argument ${keys}.`, issue.keys[0]);
+  }
+  const field = issue.path.map(String).join('.') || '(arguments)';
+  return new UserInputError(`Invalid argument "${field}": ${issue.message}.`, field);
+}
+
+/** Checks scope and role before anything is read. */
+export function authorize(principal: Principal, tool: CatalogueTool): void {
+  if (!principal.scopes.includes(tool.scope)) throw new InsufficientScopeError(tool.scope);
+  if (!roleAtLeast(principal.role, tool.minRole)) {
+    throw new ForbiddenError('forbidden', `Your role in this tenant (${principal.role}) may not use ${tool.name}; it needs ${tool.minRole} or higher.`);
+  }
+}
+
+export async function invokeTool(deps: InvokeDeps, principal: Principal, name: string, rawArgs: unknown, door: Door): Promise<unknown> {
+  const started = performance.now();
+  const tool = findTool(name);
+  if (!tool) throw new NotFoundError(`Tool "${name.slice(0, 64)}"`);
+  let hashed: unknown = rawArgs;
+  let status = 'ok';
+  try {
+    authorize(principal, tool);
+    const parsed = tool.input.strict().safeParse(rawArgs ?? {});
+    if (!parsed.success) throw inputError(parsed.error);
+    hashed = parsed.data;
+    const handler = HANDLERS[tool.name] as (ctx: { db: Db; principal: Principal }, input: unknown) => Promise<unknown>;
+    const output = await handler({ db: deps.db, principal }, parsed.data);
+    return tool.output.parse(output);
+  } catch (err) {
+    const mapped = toToolError(err, deps, tool.name);
+    status = mapped.code;
+    throw mapped;
+  } finally {
+    await writeCallLog(deps.db, {
+      principal,
+      tool: tool.name,
+      door,
+      argsHash: argumentsHash(hashed),
+      durationMs: performance.now() - started,
+      status,
+    }).catch(() => {
+      // The database is down (the call already failed with 503) — nothing more to record.
+    });
+  }
+}
+
+function toToolError(err: unknown, deps: InvokeDeps, tool: string): ToolError {
+  if (err instanceof ToolError) return err;
+  if (err instanceof DatabaseUnavailableError) return new UnavailableError();
+  deps.onInternalError?.(err, tool);
+  return new ToolError('internal_error', 'The monsys hub hit an internal error. It has been logged; retry later.');
+}
+
+interface CallLogEntry {
+  principal: Principal;
+  tool: string;
+  door: Door;
+  argsHash: string;
+  durationMs: number;
+  status: string;
+}
+
+async function writeCallLog(db: Db, e: CallLogEntry): Promise<void> {
+  await db.query(
+    `INSERT INTO mcp_call_log (tenant_id, id, tool_name, door, user_id, actor_email, client_id, args_sha256, duration_ms, result_status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [e.principal.tenantId, randomUUID(), e.tool, e.door, e.principal.userId, e.principal.email, e.principal.clientId, e.argsHash, e.durationMs, e.status],
+  );
+}
