@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import type { HubConfig } from './config.js';
 import { migrate, openDb, type Db } from './db/index.js';
 import { createLogger, type Logger } from './logger.js';
+import { adminSocketPath, serveAdminSocket } from './db/admin-socket.js';
 
 export interface RunningHub {
   url: string;
@@ -35,6 +36,8 @@ export async function startHub(config: HubConfig, options: { db?: Db; logger?: L
     onInternalError: (err, tool) => logger.error({ tool, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'tool failed'),
   });
   server.on('request', app);
+  // The embedded database is this process's alone: the CLI reaches it through a local socket.
+  const adminSocket = !options.db && !config.databaseUrl ? await serveAdminSocket(db, adminSocketPath(config.dataDir)) : undefined;
   let closing: Promise<void> | undefined;
   return {
     url: config.publicUrl,
@@ -49,6 +52,7 @@ export async function startHub(config: HubConfig, options: { db?: Db; logger?: L
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        await new Promise<void>((resolve) => (adminSocket ? adminSocket.close(() => resolve()) : resolve()));
         await closeApp();
         if (!options.db) await db.close();
         logger.flush?.();
