@@ -1,0 +1,93 @@
+/** The catalogue as a whole: what every door relies on. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { CATALOGUE, SCOPES, DATA_KINDS } from './index.js';
+
+const SPEC = join(import.meta.dirname, '..', '..', 'shared', 'spec', 'monsys-claude-connector.txt');
+
+describe('tool catalogue', () => {
+  it('has exactly the tools of the product page', () => {
+    const page = readFileSync(SPEC, 'utf8');
+    const table = page.slice(page.indexOf('Available tools'), page.indexOf('Every tool call is logged'));
+    const rows = table.split('\n').filter((l) => l.startsWith('monsys_'));
+    const names = CATALOGUE.map((t) => t.name);
+    expect(rows).toHaveLength(12);
+    // Each row of the page's table starts with one catalogue name (the page glues name and text).
+    for (const row of rows) expect(names.filter((n) => row.startsWith(n)), row).toHaveLength(1);
+    for (const n of names) expect(rows.filter((r) => r.startsWith(n)), n).toHaveLength(1);
+    expect(new Set(names).size).toBe(12);
+  });
+
+  it('declares each tool in a file named after it', () => {
+    const files = readdirSync(join(import.meta.dirname, 'tools')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    expect(files.sort()).toEqual(CATALOGUE.map((t) => `${t.name.replace(/^monsys_/, '').replace(/_/g, '-')}.ts`).sort());
+  });
+
+  it('has exactly one write tool: acknowledge, reversible (not destructive), idempotent, on its own scope', () => {
+    const writers = CATALOGUE.filter((t) => !t.readOnly);
+    expect(writers.map((t) => t.name)).toEqual(['monsys_acknowledge_detection']);
+    const ack = writers[0]!;
+    expect(ack.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });
+    expect(ack.scope).toBe('mcp.acknowledge');
+    expect(ack.route.method).toBe('POST');
+  });
+
+  it('marks every other tool read-only on mcp.read with a GET route, and none destructive', () => {
+    for (const t of CATALOGUE.filter((t) => t.readOnly)) {
+      expect(t.annotations.readOnlyHint, t.name).toBe(true);
+      expect(t.scope, t.name).toBe('mcp.read');
+      expect(t.route.method, t.name).toBe('GET');
+    }
+    for (const t of CATALOGUE) expect(t.annotations.destructiveHint).toBe(false);
+  });
+
+  it('offers no destructive action (isolation, kernel update, user lock)', () => {
+    for (const t of CATALOGUE) expect(`${t.name} ${t.description}`).not.toMatch(/isolate|lock user|user lock|reboot|kernel update|execute/i);
+  });
+
+  it('writes descriptions for a model: 80 to 600 characters, saying what comes back', () => {
+    for (const t of CATALOGUE) {
+      expect(t.description.length, t.name).toBeGreaterThanOrEqual(80);
+      expect(t.description.length, t.name).toBeLessThanOrEqual(600);
+      expect(t.title.length, t.name).toBeLessThanOrEqual(40);
+    }
+  });
+
+  it('has input and output schemas that convert to JSON Schema objects', () => {
+    for (const t of CATALOGUE) {
+      const input = z.toJSONSchema(t.input, { io: 'input' }) as { type: string };
+      const output = z.toJSONSchema(t.output) as { type: string };
+      expect(input.type, t.name).toBe('object');
+      expect(output.type, t.name).toBe('object');
+    }
+  });
+
+  it('fills every route parameter from an input field of the same name', () => {
+    for (const t of CATALOGUE) {
+      const params = [...t.route.path.matchAll(/:([a-z_]+)/g)].map((m) => m[1]!);
+      for (const p of params) expect(Object.keys(t.input.shape), t.name).toContain(p);
+      expect(t.route.path).toMatch(/^\/v1\//);
+    }
+    expect(new Set(CATALOGUE.map((t) => `${t.route.method} ${t.route.path}`)).size).toBe(12);
+  });
+
+  it('uses only known scopes and data kinds', () => {
+    for (const t of CATALOGUE) {
+      expect(Object.keys(SCOPES)).toContain(t.scope);
+      for (const k of t.dataFlow) expect(Object.keys(DATA_KINDS)).toContain(k);
+      expect(t.dataFlow.length, t.name).toBeGreaterThan(0);
+    }
+  });
+
+  it('names untrusted fields that exist in the output schema', () => {
+    for (const t of CATALOGUE) {
+      const schema = JSON.stringify(z.toJSONSchema(t.output));
+      for (const f of t.untrustedFields) {
+        const leaf = f.split('.').pop()!.replace('[]', '');
+        expect(schema, `${t.name}: ${f}`).toContain(`"${leaf}"`);
+      }
+    }
+  });
+});
