@@ -9,6 +9,8 @@ import { mountMcp } from './mcp/index.js';
 import { mountOAuth } from './oauth/index.js';
 import { restRouter } from './rest/router.js';
 import { DatabaseUnavailableError } from './db/types.js';
+import { createMetrics } from './metrics.js';
+import { timingSafeEqual } from 'node:crypto';
 
 /** Where clients find the protected-resource metadata for a resource path. @see RFC 9728 §3.1 */
 export function resourceMetadataUrl(publicUrl: string, resourcePath = ''): string {
@@ -17,6 +19,7 @@ export function resourceMetadataUrl(publicUrl: string, resourcePath = ''): strin
 
 export async function createApp(deps: HubDeps): Promise<{ app: express.Express; close(): Promise<void> }> {
   const { config, logger } = deps;
+  const metrics = (deps.metrics ??= createMetrics(deps.db as never));
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -29,11 +32,13 @@ export async function createApp(deps: HubDeps): Promise<{ app: express.Express; 
     res.set('Referrer-Policy', 'no-referrer');
     const started = performance.now();
     res.on('finish', () => {
+      const ms = performance.now() - started;
       // Method, path without query string, status, duration: never headers, bodies or query values.
-      logger.info(
-        { reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) },
-        'request',
-      );
+      logger.info({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) }, 'request');
+      // The route pattern, not the path, so ids never become label values.
+      const route = (res.locals.route as string | undefined) ?? (req.route?.path ? String(req.route.path) : 'unmatched');
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      metrics.httpDuration.observe({ method: req.method, route }, ms / 1000);
     });
     next();
   });
@@ -51,6 +56,13 @@ export async function createApp(deps: HubDeps): Promise<{ app: express.Express; 
     }
   });
 
+  app.get('/metrics', async (req, res) => {
+    if (!metricsAllowed(req, config.metricsToken)) {
+      return void res.status(403).json({ error: { code: 'forbidden', message: 'Metrics are served to loopback clients, or with METRICS_TOKEN as a bearer token.' } });
+    }
+    res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
   const oauth = await mountOAuth(app, deps);
   mountMcp(app, deps);
   app.use('/v1', express.json({ limit: '32kb' }), restRouter(deps));
@@ -61,6 +73,17 @@ export async function createApp(deps: HubDeps): Promise<{ app: express.Express; 
 
   app.use(errorHandler(deps));
   return { app, close: async () => void (await oauth?.close()) };
+}
+
+/** /metrics is for the operator: loopback callers, or anyone presenting METRICS_TOKEN. */
+function metricsAllowed(req: express.Request, token: string | undefined): boolean {
+  if (token) {
+    const sent = Buffer.from(/^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '');
+    const want = Buffer.from(token);
+    return sent.length === want.length && timingSafeEqual(sent, want);
+  }
+  const ip = req.socket.remoteAddress ?? '';
+  return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
 }
 
 /** The one place that turns errors into HTTP responses for the JSON API. */

@@ -13,6 +13,8 @@ const Env = z.object({
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   /** Allowed browser origins for /mcp besides the hub's own (comma-separated). */
   MCP_ALLOWED_ORIGINS: z.string().default('https://claude.ai,https://claude.com'),
+  /** When set, /metrics needs it as a bearer token; otherwise /metrics answers loopback clients only. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export interface HubConfig {
@@ -26,6 +28,7 @@ export interface HubConfig {
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   trustProxy: boolean;
   allowedOrigins: string[];
+  metricsToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     poolMax: overrides.poolMax ?? e.DB_POOL_MAX,
     logLevel: overrides.logLevel ?? e.LOG_LEVEL,
     trustProxy: overrides.trustProxy ?? e.TRUST_PROXY === 'true',
+    metricsToken: overrides.metricsToken ?? e.METRICS_TOKEN,
     allowedOrigins: overrides.allowedOrigins ?? e.MCP_ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

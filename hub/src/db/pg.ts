@@ -31,7 +31,7 @@ async function run<T>(client: pg.Pool | pg.PoolClient, sql: string, params?: unk
   }
 }
 
-export function openPg(connectionString: string, options: { max?: number } = {}): Db {
+export function openPg(connectionString: string, options: { max?: number } = {}): Db & { poolStats(): { total: number; idle: number; waiting: number } } {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
@@ -67,6 +67,7 @@ export function openPg(connectionString: string, options: { max?: number } = {})
         client.release();
       }
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }

@@ -15,6 +15,7 @@ export function restRouter(deps: HubDeps): express.Router {
     const path = tool.route.path.replace(/^\/v1/, '') || '/';
     const method = tool.route.method === 'GET' ? 'get' : 'post';
     router[method](path, async (req, res) => {
+      res.locals.route = tool.route.path;
       const principal = await authenticate(deps.db, req.get('authorization'), audiences);
       res.locals.principal = principal;
       const body = method === 'post' && req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};

@@ -10,11 +10,13 @@ import type { Principal } from '../auth/tokens.js';
 import { DatabaseUnavailableError, type Db } from '../db/types.js';
 import { ForbiddenError, InsufficientScopeError, NotFoundError, ToolError, UnavailableError, UserInputError } from '../errors.js';
 import { HANDLERS } from './index.js';
+import type { HubMetrics } from '../metrics.js';
 
 export type Door = 'rest' | 'mcp';
 
 export interface InvokeDeps {
   db: Db;
+  metrics?: HubMetrics;
   /** Called with unexpected errors (logged as 500s); never with arguments or tokens. */
   onInternalError?: (err: unknown, tool: string) => void;
 }
@@ -70,12 +72,15 @@ export async function invokeTool(deps: InvokeDeps, principal: Principal, name: s
     status = mapped.code;
     throw mapped;
   } finally {
+    const ms = performance.now() - started;
+    deps.metrics?.toolCalls.inc({ tool: tool.name, door, status });
+    deps.metrics?.toolDuration.observe({ tool: tool.name, door }, ms / 1000);
     await writeCallLog(deps.db, {
       principal,
       tool: tool.name,
       door,
       argsHash: argumentsHash(hashed),
-      durationMs: performance.now() - started,
+      durationMs: ms,
       status,
     }).catch(() => {
       // The database is down (the call already failed with 503) — nothing more to record.
