@@ -2,12 +2,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { replaceBetweenMarkers, scopeListMarkdown, toolTableMarkdown } from '../shared/docs.js';
+import { dataFlowMarkdown, replaceBetweenMarkers, scopeListMarkdown, toolTableMarkdown } from '../shared/docs.js';
 
 export const README = join(fileURLToPath(new URL('..', import.meta.url)), 'README.md');
 
 export function renderReadme(text: string): string {
-  return replaceBetweenMarkers(replaceBetweenMarkers(text, 'tools', toolTableMarkdown()), 'scopes', scopeListMarkdown());
+  let out = replaceBetweenMarkers(text, 'tools', toolTableMarkdown());
+  out = replaceBetweenMarkers(out, 'scopes', scopeListMarkdown());
+  return replaceBetweenMarkers(out, 'dataflow', dataFlowMarkdown());
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CATALOGUE, SCOPES, DATA_KINDS } from './index.js';
+import { fieldsOf } from './fields.js';
 
 const SPEC = join(import.meta.dirname, '..', '..', 'shared', 'spec', 'monsys-claude-connector.txt');
 
@@ -78,6 +79,20 @@ describe('tool catalogue', () => {
       expect(Object.keys(SCOPES)).toContain(t.scope);
       for (const k of t.dataFlow) expect(Object.keys(DATA_KINDS)).toContain(k);
       expect(t.dataFlow.length, t.name).toBeGreaterThan(0);
+    }
+  });
+
+  it('tags every output field with the kind of data it carries to the model', () => {
+    for (const t of CATALOGUE) {
+      const untagged = fieldsOf(t.output).filter((f) => !f.tag);
+      expect(untagged.map((f) => `${t.name}: ${f.path}`)).toEqual([]);
+    }
+  });
+
+  it('marks attacker-controlled text as untrusted', () => {
+    const untrusted = new Set(CATALOGUE.flatMap((t) => t.untrustedFields.map((f) => `${t.name}:${f}`)));
+    for (const f of ['monsys_get_detection:detection.process_cmdline', 'monsys_get_detection:detection.user_agent', 'monsys_list_detections:detections[].target_user', 'monsys_get_detection:related_auth_events[].username']) {
+      expect(untrusted.has(f), f).toBe(true);
     }
   });
 

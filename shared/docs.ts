@@ -18,6 +18,22 @@ export function toolTableMarkdown(): string {
   ].join('\n');
 }
 
+/** Which kinds of tenant data reach the model, and through which tools (from the output field tags). */
+export function dataFlowMarkdown(): string {
+  const rows = (Object.keys(DATA_KINDS) as (keyof typeof DATA_KINDS)[]).map((kind) => {
+    const tools = CATALOGUE.filter((t) => t.dataFlow.includes(kind)).map((t) => `\`${t.name}\``);
+    return `| ${DATA_KINDS[kind]} | ${tools.length ? tools.join(', ') : '—'} |`;
+  });
+  const untrusted = CATALOGUE.flatMap((t) => t.untrustedFields.map((f) => `\`${t.name}\` → \`${f}\``));
+  return [
+    '| Data that goes through Claude | Tools that return it |',
+    '|---|---|',
+    ...rows,
+    '',
+    `Attacker-controlled text (fenced as quoted data before it reaches the model): ${untrusted.join('; ')}.`,
+  ].join('\n');
+}
+
 /** The scopes in plain words. */
 export function scopeListMarkdown(): string {
   return Object.entries(SCOPES)

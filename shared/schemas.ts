@@ -1,5 +1,6 @@
 /** Value schemas shared by several tools. */
 import { z } from 'zod';
+import { tagged } from './fields.js';
 
 export const Severity = z.enum(['critical', 'high', 'medium', 'low', 'info']);
 export type Severity = z.infer<typeof Severity>;
@@ -23,10 +24,28 @@ export const Window = z.enum(['1h', '24h', '7d', '30d', '90d']);
 export type Window = z.infer<typeof Window>;
 export const WINDOW_SECONDS: Record<Window, number> = { '1h': 3600, '24h': 86400, '7d': 604800, '30d': 2592000, '90d': 7776000 };
 
-export const Id = z.uuid();
-export const Timestamp = z.string().describe('ISO 8601 timestamp (UTC)');
-export const Hostname = z.string().max(253);
-export const Ip = z.string().max(45);
+export const Id = tagged(z.uuid(), { kind: 'structural' });
+export const Timestamp = tagged(z.string().describe('ISO 8601 timestamp (UTC)'), { kind: 'structural' });
+
+// Output leaves, tagged with the kind of data they carry to the model (shared/fields.ts).
+export const Hostname = tagged(z.string().max(253), { kind: 'hostname' });
+export const Ip = tagged(z.string().max(45), { kind: 'ip' });
+export const Country = tagged(z.string(), { kind: 'country' });
+/** A user name seen in an attack (a target user, a login name): attacker-chosen text. */
+export const UserName = tagged(z.string(), { kind: 'user', untrusted: true });
+export const Email = tagged(z.string(), { kind: 'email' });
+/** Titles written by monsys detectors from templates. */
+export const Title = tagged(z.string(), { kind: 'alert_text' });
+/** Text that quotes what hosts logged (descriptions, command lines, user agents): attacker-influenced. */
+export const QuotedText = tagged(z.string(), { kind: 'alert_text', untrusted: true });
+/** Text monsys writes (reasons, next steps) that may name hosts or IPs. */
+export const OurText = tagged(z.string(), { kind: 'alert_text' });
+/** Our own explanations (score reasons): no tenant identifiers in them. */
+export const Explanation = tagged(z.string(), { kind: 'structural' });
+export const Inventory = tagged(z.string(), { kind: 'inventory' });
+export const CveText = tagged(z.string(), { kind: 'cve' });
+export const ConfigName = tagged(z.string(), { kind: 'config' });
+export const AuditText = tagged(z.string(), { kind: 'audit_meta' });
 
 /** Page size: callers ask for up to 500 rows; the default keeps answers short for the model. */
 export const Limit = z.coerce.number().int().min(1).max(500).default(50).describe('Maximum rows to return (1-500, default 50)');
@@ -42,8 +61,8 @@ export const AlertSummary = z.object({
   hostname: Hostname,
   severity: Severity,
   category: AlertCategory,
-  title: z.string(),
-  description: z.string(),
+  title: Title,
+  description: QuotedText,
   status: z.enum(['open', 'resolved']),
   created_at: Timestamp,
 });

@@ -4,6 +4,7 @@
  * so a tool is declared once, here, and nowhere else.
  */
 import type { z } from 'zod';
+import { fieldsOf } from './fields.js';
 
 /** OAuth scopes the hub issues. @see ../spec (product page, "approve scope mcp.read mcp.acknowledge") */
 export const SCOPES = {
@@ -28,11 +29,14 @@ export const DATA_KINDS = {
   hostname: 'Hostnames',
   ip: 'IP addresses',
   country: 'Country codes',
-  user: 'User names (detection target users, auth-event users)',
-  email: 'E-mail addresses of people in your tenant (audit actors)',
-  alert_text: 'Alert and detection titles and descriptions',
-  metric: 'Numbers: Trust Score, counts, CPU/memory/disk, SLA percentages',
+  user: 'User names (detection target users, users in auth events)',
+  email: 'E-mail addresses of people in your tenant (audit actors, who acknowledged a detection)',
+  alert_text: 'Alert and detection titles and descriptions (and text that quotes them)',
+  inventory: 'Host inventory: OS names, kernel versions, host tags',
   cve: 'CVE identifiers, package names and versions',
+  config: 'Names of your SLA targets and services',
+  audit_meta: 'Audit event types, targets and metadata (never raw audit bodies)',
+  metric: 'Numbers: Trust Score, counts, CPU/memory/disk, SLA percentages',
 } as const;
 export type DataKind = keyof typeof DATA_KINDS;
 
@@ -51,7 +55,8 @@ export interface RestRoute {
   path: string;
 }
 
-export interface ToolDefinition<
+/** What a tool module declares. */
+export interface ToolDeclaration<
   Name extends string = string,
   In extends z.ZodObject = z.ZodObject,
   Out extends z.ZodObject = z.ZodObject,
@@ -62,6 +67,7 @@ export interface ToolDefinition<
   /** Written for the model: what the tool returns and when to use it. */
   description: string;
   input: In;
+  /** Every string leaf is tagged with its data kind (shared/fields.ts). */
   output: Out;
   scope: Scope;
   /** The weakest tenant role that may call the tool (RBAC on top of the scope). */
@@ -69,16 +75,25 @@ export interface ToolDefinition<
   /** Whether the tool changes state. Exactly one tool in the catalogue does. */
   readOnly: boolean;
   route: RestRoute;
-  /** What kinds of tenant data the output carries to the model. */
+}
+
+/** A catalogue entry: the declaration plus what is derived from it. */
+export interface ToolDefinition<Name extends string = string, In extends z.ZodObject = z.ZodObject, Out extends z.ZodObject = z.ZodObject>
+  extends ToolDeclaration<Name, In, Out> {
+  annotations: ToolAnnotations;
+  /** Kinds of tenant data the output carries to the model, from the output's field tags. */
   dataFlow: DataKind[];
-  /** Output fields whose text may have been written by an attacker (fenced before reaching the model). */
+  /** Output fields whose text an attacker may have written, from the field tags. */
   untrustedFields: string[];
 }
 
-/** Declares a tool; the annotations are derived from `readOnly` so they cannot disagree with it. */
+/** Declares a tool; annotations, data flow and untrusted fields are derived so they cannot disagree with it. */
 export function defineTool<const Name extends string, In extends z.ZodObject, Out extends z.ZodObject>(
-  def: ToolDefinition<Name, In, Out>,
-): ToolDefinition<Name, In, Out> & { annotations: ToolAnnotations } {
+  def: ToolDeclaration<Name, In, Out>,
+): ToolDefinition<Name, In, Out> {
+  const fields = fieldsOf(def.output);
+  const kinds = new Set<DataKind>();
+  for (const f of fields) if (f.tag && f.tag.kind !== 'structural') kinds.add(f.tag.kind);
   return {
     ...def,
     annotations: {
@@ -89,5 +104,7 @@ export function defineTool<const Name extends string, In extends z.ZodObject, Ou
       idempotentHint: true,
       openWorldHint: false,
     },
+    dataFlow: (Object.keys(DATA_KINDS) as DataKind[]).filter((k) => kinds.has(k)),
+    untrustedFields: fields.filter((f) => f.tag?.untrusted).map((f) => f.path),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
+import { tagged } from '../fields.js';
 import { Id, Timestamp } from '../schemas.js';
 
 export const acknowledgeDetection = defineTool({
@@ -17,12 +18,10 @@ export const acknowledgeDetection = defineTool({
     acknowledged: z.literal(true),
     already_acknowledged: z.boolean().describe('True when it was acknowledged before this call (nothing changed)'),
     acked_at: Timestamp,
-    acked_by: z.string().describe('E-mail of who acknowledged it'),
+    acked_by: tagged(z.string().describe('E-mail of who acknowledged it'), { kind: 'email' }),
   }),
   scope: 'mcp.acknowledge',
   minRole: 'analyst',
   readOnly: false,
   route: { method: 'POST', path: '/v1/detections/:detection_id/acknowledge' },
-  dataFlow: ['email'],
-  untrustedFields: [],
 });

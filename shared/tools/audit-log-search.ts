@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
-import { FilterText, Id, Limit, Offset, Timestamp, Window } from '../schemas.js';
+import { tagged } from '../fields.js';
+import { AuditText, Email, FilterText, Id, Limit, Offset, Timestamp, Window } from '../schemas.js';
 
 export const auditLogSearch = defineTool({
   name: 'monsys_audit_log_search',
@@ -21,11 +22,11 @@ export const auditLogSearch = defineTool({
       z.object({
         id: Id,
         occurred_at: Timestamp,
-        event_type: z.string(),
-        actor_email: z.string().nullable(),
-        target_type: z.string().nullable(),
-        target_id: z.string().nullable(),
-        metadata: z.record(z.string(), z.unknown()),
+        event_type: AuditText,
+        actor_email: Email.nullable(),
+        target_type: AuditText.nullable(),
+        target_id: AuditText.nullable(),
+        metadata: tagged(z.record(z.string(), z.unknown()), { kind: 'audit_meta' }),
       }),
     ),
     total: z.number().int(),
@@ -34,6 +35,4 @@ export const auditLogSearch = defineTool({
   minRole: 'analyst',
   readOnly: true,
   route: { method: 'GET', path: '/v1/audit-log' },
-  dataFlow: ['email', 'metric'],
-  untrustedFields: [],
 });

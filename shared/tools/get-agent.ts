@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
-import { AgentStatus, AlertSummary, Hostname, Id, Ip, Timestamp } from '../schemas.js';
+import { AgentStatus, AlertSummary, Country, Hostname, Id, Inventory, Ip, Timestamp } from '../schemas.js';
 
 export const getAgent = defineTool({
   name: 'monsys_get_agent',
@@ -14,11 +14,11 @@ export const getAgent = defineTool({
       id: Id,
       hostname: Hostname,
       ip: Ip,
-      country_code: z.string().nullable(),
-      os: z.string(),
-      os_family: z.string(),
-      kernel_version: z.string(),
-      tags: z.array(z.string()),
+      country_code: Country.nullable(),
+      os: Inventory,
+      os_family: Inventory,
+      kernel_version: Inventory,
+      tags: z.array(Inventory),
       status: AgentStatus,
       last_seen_at: Timestamp,
       cpu_pct: z.number(),
@@ -31,6 +31,4 @@ export const getAgent = defineTool({
   minRole: 'viewer',
   readOnly: true,
   route: { method: 'GET', path: '/v1/agents/:agent_id' },
-  dataFlow: ['hostname', 'ip', 'country', 'alert_text', 'metric'],
-  untrustedFields: ['open_alerts[].description'],
 });

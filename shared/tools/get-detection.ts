@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
-import { AuthMethod, Hostname, Id, Ip, Timestamp } from '../schemas.js';
+import { AgentStatus, AuthMethod, Country, Email, Hostname, Id, Inventory, Ip, OurText, QuotedText, Timestamp, UserName } from '../schemas.js';
 import { DetectionSummary } from './list-detections.js';
 
 export const getDetection = defineTool({
@@ -13,39 +13,30 @@ export const getDetection = defineTool({
   input: z.object({ detection_id: Id.describe('Detection id (from monsys_list_detections)') }),
   output: z.object({
     detection: DetectionSummary.extend({
-      description: z.string(),
-      process_cmdline: z.string().nullable(),
-      user_agent: z.string().nullable(),
-      acked_by: z.string().nullable().describe('E-mail of who acknowledged it'),
-      ack_note: z.string().nullable(),
+      description: QuotedText,
+      process_cmdline: QuotedText.nullable(),
+      user_agent: QuotedText.nullable(),
+      acked_by: Email.nullable().describe('E-mail of who acknowledged it'),
+      ack_note: QuotedText.nullable().describe('The note given when it was acknowledged'),
     }),
-    agent: z.object({ id: Id, hostname: Hostname, ip: Ip, os: z.string(), status: z.string() }),
+    agent: z.object({ id: Id, hostname: Hostname, ip: Ip, os: Inventory, status: AgentStatus }),
     related_auth_events: z.array(
       z.object({
         id: Id,
         occurred_at: Timestamp,
-        username: z.string(),
+        username: UserName,
         src_ip: Ip,
-        src_country: z.string().nullable(),
+        src_country: Country.nullable(),
         method: AuthMethod,
         success: z.boolean(),
         hostname: Hostname,
       }),
     ),
     similar_findings: z.array(DetectionSummary),
-    suggested_next_steps: z.array(z.string()).min(1),
+    suggested_next_steps: z.array(OurText).min(1),
   }),
   scope: 'mcp.read',
   minRole: 'viewer',
   readOnly: true,
   route: { method: 'GET', path: '/v1/detections/:detection_id' },
-  dataFlow: ['hostname', 'ip', 'country', 'user', 'email', 'alert_text'],
-  untrustedFields: [
-    'detection.target_user',
-    'detection.description',
-    'detection.process_cmdline',
-    'detection.user_agent',
-    'related_auth_events[].username',
-    'similar_findings[].target_user',
-  ],
 });

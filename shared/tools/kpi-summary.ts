@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
+import { tagged } from '../fields.js';
 import { Timestamp } from '../schemas.js';
 
 const count = z.number().int();
@@ -12,7 +13,7 @@ export const kpiSummary = defineTool({
     'detections in the last 24h (total and still open), open kernel and OS CVEs, and SLA targets by status. Call this first.',
   input: z.object({}),
   output: z.object({
-    tenant: z.string().describe('Tenant slug'),
+    tenant: tagged(z.string().describe('Tenant slug'), { kind: 'structural' }),
     trust_score: z.number().int(),
     trust_score_delta_7d: z.number().int().nullable(),
     agents: z.object({ total: count, online: count, degraded: count, offline: count }),
@@ -27,6 +28,4 @@ export const kpiSummary = defineTool({
   minRole: 'viewer',
   readOnly: true,
   route: { method: 'GET', path: '/v1/kpi-summary' },
-  dataFlow: ['metric'],
-  untrustedFields: [],
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
-import { AgentStatus, FilterText, Hostname, Id, Ip, Limit, Offset, Timestamp } from '../schemas.js';
+import { AgentStatus, FilterText, Hostname, Id, Inventory, Ip, Limit, Offset, Timestamp } from '../schemas.js';
 
 export const listAgents = defineTool({
   name: 'monsys_list_agents',
@@ -22,9 +22,9 @@ export const listAgents = defineTool({
         id: Id,
         hostname: Hostname,
         ip: Ip,
-        os: z.string(),
-        kernel_version: z.string(),
-        tags: z.array(z.string()),
+        os: Inventory,
+        kernel_version: Inventory,
+        tags: z.array(Inventory),
         status: AgentStatus,
         last_seen_at: Timestamp,
         open_alerts: z.number().int(),
@@ -36,6 +36,4 @@ export const listAgents = defineTool({
   minRole: 'viewer',
   readOnly: true,
   route: { method: 'GET', path: '/v1/agents' },
-  dataFlow: ['hostname', 'ip', 'metric'],
-  untrustedFields: [],
 });

@@ -23,6 +23,4 @@ export const listAlerts = defineTool({
   minRole: 'viewer',
   readOnly: true,
   route: { method: 'GET', path: '/v1/alerts' },
-  dataFlow: ['hostname', 'alert_text'],
-  untrustedFields: ['alerts[].description'],
 });

@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
-import { DetectionKind, FilterText, Hostname, Id, Ip, Limit, Offset, Severity, Timestamp } from '../schemas.js';
+import { Country, DetectionKind, FilterText, Hostname, Id, Ip, Limit, Offset, Severity, Timestamp, Title, UserName } from '../schemas.js';
 
 export const DetectionSummary = z.object({
   id: Id,
   kind: DetectionKind,
   severity: Severity,
-  title: z.string(),
+  title: Title,
   agent_id: Id,
   hostname: Hostname,
   src_ip: Ip.nullable(),
-  src_country: z.string().nullable(),
-  target_user: z.string().nullable(),
+  src_country: Country.nullable(),
+  target_user: UserName.nullable(),
   detected_at: Timestamp,
   acked_at: Timestamp.nullable(),
 });
@@ -41,6 +41,4 @@ export const listDetections = defineTool({
   minRole: 'viewer',
   readOnly: true,
   route: { method: 'GET', path: '/v1/detections' },
-  dataFlow: ['hostname', 'ip', 'country', 'user', 'alert_text'],
-  untrustedFields: ['detections[].target_user'],
 });

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
-import { Limit, Offset, Severity, Timestamp } from '../schemas.js';
+import { CveText, Limit, Offset, Severity, Timestamp } from '../schemas.js';
 
 export const CveSummary = z.object({
-  cve_id: z.string(),
+  cve_id: CveText,
   severity: Severity,
   cvss: z.number().nullable(),
-  summary: z.string(),
-  package: z.string(),
-  fixed_version: z.string().nullable(),
+  summary: CveText,
+  package: CveText,
+  fixed_version: CveText.nullable(),
   published_at: Timestamp.nullable(),
   affected_hosts: z.number().int().describe('Hosts of the tenant on which it is open'),
 });
@@ -29,6 +29,4 @@ export const listKernelCves = defineTool({
   minRole: 'viewer',
   readOnly: true,
   route: { method: 'GET', path: '/v1/cves/kernel' },
-  dataFlow: ['cve', 'metric'],
-  untrustedFields: [],
 });

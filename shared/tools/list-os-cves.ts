@@ -21,6 +21,4 @@ export const listOsCves = defineTool({
   minRole: 'viewer',
   readOnly: true,
   route: { method: 'GET', path: '/v1/cves/os' },
-  dataFlow: ['cve', 'metric'],
-  untrustedFields: [],
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
-import { Id } from '../schemas.js';
+import { ConfigName, Id } from '../schemas.js';
 
 export const listSlaOverview = defineTool({
   name: 'monsys_list_sla_overview',
@@ -13,8 +13,8 @@ export const listSlaOverview = defineTool({
     targets: z.array(
       z.object({
         id: Id,
-        name: z.string(),
-        service: z.string(),
+        name: ConfigName,
+        service: ConfigName,
         target_pct: z.number(),
         window_days: z.number().int(),
         observed_pct: z.number().nullable().describe('null when there were no observations in the window'),
@@ -27,6 +27,4 @@ export const listSlaOverview = defineTool({
   minRole: 'viewer',
   readOnly: true,
   route: { method: 'GET', path: '/v1/sla' },
-  dataFlow: ['metric'],
-  untrustedFields: [],
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
-import { Timestamp } from '../schemas.js';
+import { Explanation, Timestamp } from '../schemas.js';
 
 export const TRUST_COMPONENTS = [
   'patch_hygiene',
@@ -27,7 +27,7 @@ export const trustScore = defineTool({
           name: z.enum(TRUST_COMPONENTS),
           score: z.number().int().min(0).max(100),
           weight: z.number().describe('Share of the total score (weights sum to 1)'),
-          detail: z.string(),
+          detail: Explanation,
         }),
       )
       .length(6),
@@ -38,6 +38,4 @@ export const trustScore = defineTool({
   minRole: 'viewer',
   readOnly: true,
   route: { method: 'GET', path: '/v1/trust-score' },
-  dataFlow: ['metric'],
-  untrustedFields: [],
 });

@@ -1,0 +1,89 @@
+/**
+ * Field-level data classification. Every string field of every tool output is tagged with the
+ * kind of data it carries to the model and whether its text may have been written by an attacker.
+ * From these tags the catalogue derives each tool's `dataFlow` and `untrustedFields`, the README and
+ * the consent page derive their disclosure, and the hub derives pseudonymisation and fencing.
+ * Tags live in their own zod registry, so they never leak into the JSON Schemas clients see.
+ */
+import { z } from 'zod';
+import type { DataKind } from './tool.js';
+
+export interface FieldTag {
+  kind: DataKind | 'structural';
+  /** Text an attacker can choose (a user name tried in a brute force, a command line, a log line). */
+  untrusted?: boolean;
+}
+
+export const FIELD_TAGS = z.registry<FieldTag>();
+
+/** Tags a schema in place and returns it. Tag a leaf once; wrappers (nullable, optional) inherit. */
+export function tagged<T extends z.ZodType>(schema: T, tag: FieldTag): T {
+  (schema as z.ZodType).register(FIELD_TAGS, tag as never);
+  return schema;
+}
+
+export interface TaggedField {
+  /** e.g. `detection.target_user`, `alerts[].description` */
+  path: string;
+  tag: FieldTag;
+}
+
+type Def = { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType; innerType?: z.ZodType; in?: z.ZodType };
+const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;
+
+/** The tag of a leaf, looking through nullable/optional/default wrappers; structural for enums, numbers, booleans. */
+export function tagOf(schema: z.ZodType): FieldTag | undefined {
+  for (let s: z.ZodType | undefined = schema; s; ) {
+    const own = FIELD_TAGS.get(s);
+    if (own) return own;
+    const d = defOf(s);
+    if (d.type === 'nullable' || d.type === 'optional' || d.type === 'default' || d.type === 'readonly') s = d.innerType;
+    else if (d.type === 'number' || d.type === 'int' || d.type === 'bigint') return { kind: 'metric' };
+    else if (d.type === 'boolean' || d.type === 'enum' || d.type === 'literal') return { kind: 'structural' };
+    else return undefined;
+  }
+  return undefined;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  for (let d = defOf(s); d.type === 'nullable' || d.type === 'optional' || d.type === 'default' || d.type === 'readonly'; d = defOf(s)) {
+    if (FIELD_TAGS.get(s)) break;
+    s = d.innerType!;
+  }
+  return s;
+}
+
+/** Every leaf of an output schema with its tag; `tag` is undefined for an untagged string (a test forbids those). */
+export function fieldsOf(schema: z.ZodType, path = ''): { path: string; tag: FieldTag | undefined }[] {
+  const tag = FIELD_TAGS.get(schema);
+  if (tag) return [{ path, tag }];
+  const s = unwrap(schema);
+  const d = defOf(s);
+  if (d.type === 'object') return Object.entries(d.shape!).flatMap(([k, v]) => fieldsOf(v, path ? `${path}.${k}` : k));
+  if (d.type === 'array') return fieldsOf(d.element!, `${path}[]`);
+  return [{ path, tag: tagOf(s) }];
+}
+
+/**
+ * Rebuilds `value` with every tagged leaf passed through `fn` (objects and arrays are copied,
+ * untouched leaves kept). Used by pseudonymisation and by fencing of untrusted text.
+ */
+export function mapFields(schema: z.ZodType, value: unknown, fn: (tag: FieldTag, leaf: unknown, path: string) => unknown, path = ''): unknown {
+  if (value === null || value === undefined) return value;
+  const tag = FIELD_TAGS.get(schema);
+  if (tag) return fn(tag, value, path);
+  const s = unwrap(schema);
+  const d = defOf(s);
+  if (d.type === 'object' && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const child = d.shape![k];
+      out[k] = child ? mapFields(child, v, fn, path ? `${path}.${k}` : k) : v;
+    }
+    return out;
+  }
+  if (d.type === 'array' && Array.isArray(value)) return value.map((v) => mapFields(d.element!, v, fn, `${path}[]`));
+  const leafTag = tagOf(s);
+  return leafTag ? fn(leafTag, value, path) : value;
+}
