@@ -12,7 +12,7 @@ export const auditLogSearch = defineTool({
     'only; raw audit bodies never leave the hub.',
   input: z.object({
     event_type: FilterText(64).regex(/^[a-z0-9_.]+$/, 'must be lower-case letters, digits, "_" or "."').optional(),
-    actor_email_contains: FilterText(254).optional().describe('Case-insensitive substring of the actor e-mail, e.g. "@yourmsp.com"'),
+    actor_email_contains: tagged(FilterText(254), { kind: 'email' }).optional().describe('Case-insensitive substring of the actor e-mail, e.g. "@yourmsp.com"'),
     since: Window.default('24h').describe('Look-back window (default 24h)'),
     limit: Limit,
     offset: Offset,

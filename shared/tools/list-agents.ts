@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
+import { tagged } from '../fields.js';
 import { AgentStatus, FilterText, Hostname, Id, Inventory, Ip, Limit, Offset, Timestamp } from '../schemas.js';
 
 export const listAgents = defineTool({
@@ -12,7 +13,7 @@ export const listAgents = defineTool({
   input: z.object({
     tag: FilterText(64).optional().describe('Only hosts carrying this exact tag'),
     status: AgentStatus.optional().describe('Only hosts in this state'),
-    hostname_contains: FilterText(253).optional().describe('Case-insensitive substring of the hostname'),
+    hostname_contains: tagged(FilterText(253), { kind: 'hostname' }).optional().describe('Case-insensitive substring of the hostname'),
     limit: Limit,
     offset: Offset,
   }),

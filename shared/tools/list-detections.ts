@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
+import { tagged } from '../fields.js';
 import { Country, DetectionKind, FilterText, Hostname, Id, Ip, Limit, Offset, Severity, Timestamp, Title, UserName } from '../schemas.js';
 
 export const DetectionSummary = z.object({
@@ -26,7 +27,7 @@ export const listDetections = defineTool({
   input: z.object({
     since: z.enum(['24h', '7d', '30d']).default('24h').describe('Look-back window (default 24h)'),
     ack: z.enum(['open', 'acked', 'all']).default('all').describe('Acknowledgement state (default all)'),
-    src_ip: FilterText(45).optional().describe('Only detections from this exact source IP'),
+    src_ip: tagged(FilterText(45), { kind: 'ip' }).optional().describe('Only detections from this exact source IP'),
     agent_id: Id.optional().describe('Only detections on this host'),
     kind: DetectionKind.optional(),
     severity: Severity.optional(),

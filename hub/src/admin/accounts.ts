@@ -44,6 +44,13 @@ export async function setTenantMcp(db: Queryable, slug: string, enabled: boolean
   return r.rows[0];
 }
 
+/** Sovereignty mode: identifiers in tool outputs are replaced by stable per-tenant pseudonyms. */
+export async function setTenantPseudonymize(db: Queryable, slug: string, on: boolean): Promise<TenantRow> {
+  const r = await db.query<TenantRow>('UPDATE tenants SET pseudonymize = $2 WHERE slug = $1 RETURNING id, slug, name, mcp_enabled, pseudonymize', [slug, on]);
+  if (!r.rows[0]) throw new AdminError(`No tenant with slug "${slug}".`);
+  return r.rows[0];
+}
+
 export async function findUserByEmail(db: Queryable, email: string): Promise<{ id: string; email: string; name: string }> {
   const r = await db.query<{ id: string; email: string; name: string }>('SELECT id, email, name FROM users WHERE email = $1', [email.toLowerCase()]);
   if (!r.rows[0]) throw new AdminError(`No user with e-mail "${email}".`);

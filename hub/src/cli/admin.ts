@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ALL_SCOPES, ROLES, type Role, type Scope } from '../../../shared/index.js';
-import { addUser, createTenant, findTenant, findUserByEmail, listTenants, roleOf, setTenantMcp } from '../admin/accounts.js';
+import { addUser, createTenant, setTenantPseudonymize, findTenant, findUserByEmail, listTenants, roleOf, setTenantMcp } from '../admin/accounts.js';
 import { issueAccessToken, revokeAccessToken } from '../auth/tokens.js';
 import { migrate } from '../db/index.js';
 import { seedDemo } from '../seed/index.js';
@@ -63,6 +63,14 @@ export function registerAdmin(program: Command): void {
         await withDb(cmd, async (db) => out(`${(await setTenantMcp(db, slug, on)).slug}: connector ${on ? 'enabled' : 'disabled'}`));
       });
   }
+
+  tenant
+    .command('pseudonymize <slug> <on|off>')
+    .description('sovereignty mode: tool outputs carry stable pseudonyms instead of hostnames, IPs, user names and e-mails')
+    .action(async (slug: string, state: string, _o, cmd: Command) => {
+      if (state !== 'on' && state !== 'off') throw new InvalidArgumentError('Say "on" or "off".');
+      await withDb(cmd, async (db) => out(`${(await setTenantPseudonymize(db, slug, state === 'on')).slug}: pseudonymization ${state}`));
+    });
 
   program
     .command('user')

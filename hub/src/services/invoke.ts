@@ -11,6 +11,7 @@ import { DatabaseUnavailableError, type Db } from '../db/types.js';
 import { ForbiddenError, InsufficientScopeError, NotFoundError, ToolError, UnavailableError, UserInputError } from '../errors.js';
 import { HANDLERS } from './index.js';
 import type { HubMetrics } from '../metrics.js';
+import { Pseudonymizer } from '../privacy/pseudonymize.js';
 
 export type Door = 'rest' | 'mcp';
 
@@ -65,8 +66,12 @@ export async function invokeTool(deps: InvokeDeps, principal: Principal, name: s
     if (!parsed.success) throw inputError(parsed.error);
     hashed = parsed.data;
     const handler = HANDLERS[tool.name] as (ctx: { db: Db; principal: Principal }, input: unknown) => Promise<unknown>;
-    const output = await handler({ db: deps.db, principal }, parsed.data);
-    return tool.output.parse(output);
+    if (!principal.pseudonymize) return tool.output.parse(await handler({ db: deps.db, principal }, parsed.data));
+    // Sovereignty mode: pseudonyms in, real values for the service, pseudonyms out.
+    const privacy = await Pseudonymizer.forTenant(deps.db, principal.tenantId);
+    const input = await privacy.reveal(tool.input, parsed.data as Record<string, unknown>);
+    const output = tool.output.parse(await handler({ db: deps.db, principal }, input));
+    return privacy.conceal(tool.output, output);
   } catch (err) {
     const mapped = toToolError(err, deps, tool.name);
     status = mapped.code;
