@@ -1,21 +1,25 @@
-/** Tool name → service function. Filled in per domain under services/. */
+/** Tool name → service function. The behaviour lives in one module per domain under services/. */
 import type { ToolHandlers } from './context.js';
-
-const notYet = async (): Promise<never> => {
-  throw new Error('not implemented');
-};
+import { getAgent, listAgents } from './agents.js';
+import { listAlerts } from './alerts.js';
+import { auditLogSearch } from './audit.js';
+import { acknowledgeDetection, getDetection, listDetections } from './detections.js';
+import { kpiSummary } from './kpi.js';
+import { listSlaOverview } from './sla.js';
+import { trustScore } from './trust.js';
+import { listKernelCves, listOsCves } from './vulns.js';
 
 export const HANDLERS: ToolHandlers = {
-  monsys_list_agents: notYet,
-  monsys_get_agent: notYet,
-  monsys_trust_score: notYet,
-  monsys_list_alerts: notYet,
-  monsys_list_detections: notYet,
-  monsys_get_detection: notYet,
-  monsys_acknowledge_detection: notYet,
-  monsys_list_kernel_cves: notYet,
-  monsys_list_os_cves: notYet,
-  monsys_list_sla_overview: notYet,
-  monsys_audit_log_search: notYet,
-  monsys_kpi_summary: notYet,
+  monsys_list_agents: listAgents,
+  monsys_get_agent: getAgent,
+  monsys_trust_score: trustScore,
+  monsys_list_alerts: listAlerts,
+  monsys_list_detections: listDetections,
+  monsys_get_detection: getDetection,
+  monsys_acknowledge_detection: acknowledgeDetection,
+  monsys_list_kernel_cves: listKernelCves,
+  monsys_list_os_cves: listOsCves,
+  monsys_list_sla_overview: listSlaOverview,
+  monsys_audit_log_search: auditLogSearch,
+  monsys_kpi_summary: kpiSummary,
 };

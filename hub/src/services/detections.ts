@@ -1,0 +1,326 @@
+/**
+ * Detections: monsys_list_detections, monsys_get_detection (drill-down with related auth
+ * events, similar findings and next steps), monsys_acknowledge_detection (the only write),
+ * and unacknowledgeDetection for the dashboard (not a tool: the product page keeps the
+ * acknowledgement reversible from the dashboard).
+ */
+import { roleAtLeast, WINDOW_SECONDS, type Severity } from '../../../shared/index.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
+import type { Queryable } from '../db/types.js';
+import type { ServiceContext, ToolHandler } from './context.js';
+import type { ToolOutput } from '../../../shared/index.js';
+import { writeAudit } from './audit.js';
+import { suggestNextSteps } from './next-steps.js';
+import { iso, isoOrNull, Where } from './sql.js';
+
+type Summary = ToolOutput<'monsys_list_detections'>['detections'][number];
+type Kind = Summary['kind'];
+
+/** Related auth events: same source IP or target user within this distance of detected_at. */
+const RELATED_WINDOW = `interval '24 hours'`;
+const RELATED_CAP = 50;
+/** Similar findings: same kind or source IP, this far back from now. */
+const SIMILAR_WINDOW = `interval '30 days'`;
+const SIMILAR_CAP = 20;
+
+interface SummaryRow {
+  id: string;
+  kind: Kind;
+  severity: Severity;
+  title: string;
+  agent_id: string;
+  hostname: string;
+  src_ip: string | null;
+  src_country: string | null;
+  target_user: string | null;
+  detected_at: Date;
+  acked_at: Date | null;
+}
+
+const SUMMARY_COLUMNS = `d.id, d.kind, d.severity, d.title, d.agent_id, a.hostname, d.src_ip, d.src_country, d.target_user, d.detected_at, d.acked_at`;
+const WITH_HOST = `JOIN agents a ON a.tenant_id = d.tenant_id AND a.id = d.agent_id`;
+
+function toSummary(r: SummaryRow): Summary {
+  return {
+    id: r.id,
+    kind: r.kind,
+    severity: r.severity,
+    title: r.title,
+    agent_id: r.agent_id,
+    hostname: r.hostname,
+    src_ip: r.src_ip,
+    src_country: r.src_country,
+    target_user: r.target_user,
+    detected_at: iso(r.detected_at),
+    acked_at: isoOrNull(r.acked_at),
+  };
+}
+
+export const listDetections: ToolHandler<'monsys_list_detections'> = async (ctx: ServiceContext, input) => {
+  const w = new Where('d', ctx.principal.tenantId)
+    .when(WINDOW_SECONDS[input.since], (p) => `d.detected_at >= now() - make_interval(secs => ${p})`)
+    .when(input.src_ip, (p) => `d.src_ip = ${p}`)
+    .when(input.agent_id, (p) => `d.agent_id = ${p}`)
+    .when(input.kind, (p) => `d.kind = ${p}`)
+    .when(input.severity, (p) => `d.severity = ${p}`);
+  if (input.ack === 'open') w.and('d.acked_at IS NULL');
+  if (input.ack === 'acked') w.and('d.acked_at IS NOT NULL');
+  const countSql = `SELECT count(*)::int AS n FROM detected_events d WHERE ${w.sql}`;
+  const countParams = [...w.params];
+  const pageSql = `SELECT ${SUMMARY_COLUMNS} FROM detected_events d ${WITH_HOST} WHERE ${w.sql}
+     ORDER BY d.detected_at DESC, d.id DESC LIMIT ${w.param(input.limit)} OFFSET ${w.param(input.offset)}`;
+  const [count, page] = await Promise.all([
+    ctx.db.query<{ n: number }>(countSql, countParams),
+    ctx.db.query<SummaryRow>(pageSql, w.params),
+  ]);
+  return { detections: page.rows.map(toSummary), total: count.rows[0]!.n };
+};
+
+interface DetailRow extends SummaryRow {
+  description: string;
+  process_cmdline: string | null;
+  user_agent: string | null;
+  ack_note: string | null;
+  acked_by_email: string | null;
+  agent_ip: string;
+  agent_os: string;
+  agent_status: 'online' | 'offline' | 'degraded';
+}
+
+interface AuthRow {
+  id: string;
+  occurred_at: Date;
+  username: string;
+  src_ip: string;
+  src_country: string | null;
+  method: 'ssh_password' | 'ssh_key' | 'sudo' | 'rdp' | 'web';
+  success: boolean;
+  hostname: string;
+}
+
+export const getDetection: ToolHandler<'monsys_get_detection'> = async (ctx, input) => {
+  const tenantId = ctx.principal.tenantId;
+  const r = await ctx.db.query<DetailRow>(
+    `SELECT ${SUMMARY_COLUMNS}, d.description, d.process_cmdline, d.user_agent, d.ack_note,
+            u.email AS acked_by_email, a.ip AS agent_ip, a.os AS agent_os, a.status AS agent_status
+       FROM detected_events d ${WITH_HOST}
+       LEFT JOIN users u ON u.id = d.acked_by
+      WHERE d.tenant_id = $1 AND d.id = $2`,
+    [tenantId, input.detection_id],
+  );
+  const d = r.rows[0];
+  // Another tenant's detection is indistinguishable from a missing one.
+  if (!d) throw new NotFoundError('Detection');
+
+  const [related, ipFacts, similar] = await Promise.all([
+    relatedAuthEvents(ctx.db, tenantId, d),
+    sourceIpFacts(ctx.db, tenantId, d),
+    similarFindings(ctx.db, tenantId, d),
+  ]);
+
+  const steps = suggestNextSteps({
+    kind: d.kind,
+    hostname: d.hostname,
+    srcIp: d.src_ip,
+    hasTargetUser: d.target_user !== null,
+    ackedAt: isoOrNull(d.acked_at),
+    failedLogins: ipFacts.failures,
+    successAfterFailures: ipFacts.successAfterFailures,
+    sameIpOtherHosts: similar.sameIpOtherHosts,
+    sameKind: similar.sameKind,
+  });
+
+  return {
+    detection: {
+      ...toSummary(d),
+      description: d.description,
+      process_cmdline: d.process_cmdline,
+      user_agent: d.user_agent,
+      acked_by: d.acked_by_email,
+      ack_note: d.ack_note,
+    },
+    agent: { id: d.agent_id, hostname: d.hostname, ip: d.agent_ip, os: d.agent_os, status: d.agent_status },
+    related_auth_events: related.map((e) => ({
+      id: e.id,
+      occurred_at: iso(e.occurred_at),
+      username: e.username,
+      src_ip: e.src_ip,
+      src_country: e.src_country,
+      method: e.method,
+      success: e.success,
+      hostname: e.hostname,
+    })),
+    similar_findings: similar.rows.map(toSummary),
+    suggested_next_steps: steps,
+  };
+};
+
+/**
+ * Auth events from the detection's source IP or against its target user within ±24h of it,
+ * plus those linked to it by detection_id; newest first, capped. Each branch is one index
+ * (auth_events_src_ip, auth_events_username, auth_events_detection).
+ */
+async function relatedAuthEvents(db: Queryable, tenantId: string, d: DetailRow): Promise<AuthRow[]> {
+  const params: unknown[] = [tenantId, d.detected_at, d.id];
+  const near = `e.occurred_at BETWEEN $2::timestamptz - ${RELATED_WINDOW} AND $2::timestamptz + ${RELATED_WINDOW}`;
+  const branches = [`SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.detection_id = $3`];
+  if (d.src_ip !== null) {
+    params.push(d.src_ip);
+    branches.push(`SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.src_ip = $${params.length} AND ${near}`);
+  }
+  if (d.target_user !== null) {
+    params.push(d.target_user);
+    branches.push(`SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.username = $${params.length} AND ${near}`);
+  }
+  params.push(RELATED_CAP);
+  const r = await db.query<AuthRow>(
+    `SELECT ev.id, ev.occurred_at, ev.username, ev.src_ip, ev.src_country, ev.method, ev.success, a.hostname
+       FROM (${branches.join(' UNION ')}) ev
+       JOIN agents a ON a.tenant_id = ev.tenant_id AND a.id = ev.agent_id
+      ORDER BY ev.occurred_at DESC, ev.id DESC
+      LIMIT $${params.length}`,
+    params,
+  );
+  return r.rows;
+}
+
+/** Failed logins from the source IP within ±24h, and whether one succeeded after the first failure. */
+async function sourceIpFacts(db: Queryable, tenantId: string, d: DetailRow): Promise<{ failures: number; successAfterFailures: boolean }> {
+  if (d.src_ip === null) return { failures: 0, successAfterFailures: false };
+  const r = await db.query<{ failures: number; after: boolean | null }>(
+    `SELECT count(*) FILTER (WHERE NOT e.success)::int AS failures,
+            max(e.occurred_at) FILTER (WHERE e.success) > min(e.occurred_at) FILTER (WHERE NOT e.success) AS after
+       FROM auth_events e
+      WHERE e.tenant_id = $1 AND e.src_ip = $2
+        AND e.occurred_at BETWEEN $3::timestamptz - ${RELATED_WINDOW} AND $3::timestamptz + ${RELATED_WINDOW}`,
+    [tenantId, d.src_ip, d.detected_at],
+  );
+  const row = r.rows[0]!;
+  return { failures: row.failures, successAfterFailures: row.after === true };
+}
+
+/**
+ * Other detections of the same kind or from the same source IP in the last 30 days, newest
+ * first and capped, with counts over all of them (not just the returned page) for the next steps.
+ */
+async function similarFindings(db: Queryable, tenantId: string, d: DetailRow) {
+  const params: unknown[] = [tenantId, d.id, d.kind];
+  const recent = `d.detected_at >= now() - ${SIMILAR_WINDOW} AND d.id <> $2`;
+  const branches = [`SELECT d.* FROM detected_events d WHERE d.tenant_id = $1 AND d.kind = $3 AND ${recent}`];
+  let ipParam = 'NULL::text';
+  if (d.src_ip !== null) {
+    params.push(d.src_ip);
+    ipParam = `$${params.length}`;
+    branches.push(`SELECT d.* FROM detected_events d WHERE d.tenant_id = $1 AND d.src_ip = ${ipParam} AND ${recent}`);
+  }
+  params.push(d.agent_id, SIMILAR_CAP);
+  const r = await db.query<SummaryRow & { same_kind: number; same_ip_other_hosts: number }>(
+    `SELECT ${SUMMARY_COLUMNS},
+            (count(*) FILTER (WHERE d.kind = $3) OVER ())::int AS same_kind,
+            (count(*) FILTER (WHERE d.src_ip = ${ipParam} AND d.agent_id <> $${params.length - 1}) OVER ())::int AS same_ip_other_hosts
+       FROM (${branches.join(' UNION ')}) d ${WITH_HOST}
+      ORDER BY d.detected_at DESC, d.id DESC
+      LIMIT $${params.length}`,
+    params,
+  );
+  const first = r.rows[0];
+  return { rows: r.rows, sameKind: first?.same_kind ?? 0, sameIpOtherHosts: first?.same_ip_other_hosts ?? 0 };
+}
+
+interface AckRow {
+  acked_at: Date | null;
+  acked_by_email: string | null;
+  kind: string;
+  severity: string;
+}
+
+/** Locks the caller's detection for a change, or throws NotFound (also for another tenant's id). */
+async function lockDetection(tx: Queryable, tenantId: string, id: string): Promise<AckRow> {
+  const r = await tx.query<AckRow>(
+    `SELECT d.acked_at, u.email AS acked_by_email, d.kind, d.severity
+       FROM detected_events d LEFT JOIN users u ON u.id = d.acked_by
+      WHERE d.tenant_id = $1 AND d.id = $2
+        FOR UPDATE OF d`,
+    [tenantId, id],
+  );
+  if (!r.rows[0]) throw new NotFoundError('Detection');
+  return r.rows[0];
+}
+
+/**
+ * Acknowledges a detection: idempotent (a second call changes nothing and reports the first
+ * acknowledgement), and audited as `detection_acknowledged` in the same transaction, so there
+ * is never an acknowledgement without its audit row. The note is kept on the detection and
+ * in the audit row's body, not in its metadata: audit search results never carry free text.
+ */
+export const acknowledgeDetection: ToolHandler<'monsys_acknowledge_detection'> = async (ctx, input) => {
+  const { principal } = ctx;
+  return ctx.db.transaction(async (tx) => {
+    const current = await lockDetection(tx, principal.tenantId, input.detection_id);
+    if (current.acked_at) {
+      return {
+        detection_id: input.detection_id,
+        acknowledged: true as const,
+        already_acknowledged: true,
+        acked_at: iso(current.acked_at),
+        acked_by: current.acked_by_email ?? '(unknown user)',
+      };
+    }
+    const note = input.note?.trim() ? input.note : null;
+    const u = await tx.query<{ acked_at: Date }>(
+      `UPDATE detected_events SET acked_at = now(), acked_by = $3, ack_note = $4
+        WHERE tenant_id = $1 AND id = $2
+        RETURNING acked_at`,
+      [principal.tenantId, input.detection_id, principal.userId, note],
+    );
+    await writeAudit(tx, principal, {
+      eventType: 'detection_acknowledged',
+      targetType: 'detection',
+      targetId: input.detection_id,
+      metadata: { kind: current.kind, severity: current.severity, with_note: note !== null },
+      body: note,
+    });
+    return {
+      detection_id: input.detection_id,
+      acknowledged: true as const,
+      already_acknowledged: false,
+      acked_at: iso(u.rows[0]!.acked_at),
+      acked_by: principal.email,
+    };
+  });
+};
+
+/**
+ * Reopens an acknowledged detection (the dashboard's undo; deliberately not an MCP tool).
+ * Needs the same role as acknowledging. Idempotent: reopening an open detection changes
+ * nothing and writes no audit row. Audited as `detection_unacknowledged` in the same transaction.
+ */
+export async function unacknowledgeDetection(
+  ctx: ServiceContext,
+  detectionId: string,
+): Promise<{ detection_id: string; reopened: boolean }> {
+  const { principal } = ctx;
+  if (!roleAtLeast(principal.role, 'analyst')) {
+    throw new ForbiddenError('forbidden', `Your role in this tenant (${principal.role}) may not reopen detections; it needs analyst or higher.`);
+  }
+  return ctx.db.transaction(async (tx) => {
+    const current = await lockDetection(tx, principal.tenantId, detectionId);
+    if (!current.acked_at) return { detection_id: detectionId, reopened: false };
+    await tx.query(
+      `UPDATE detected_events SET acked_at = NULL, acked_by = NULL, ack_note = NULL WHERE tenant_id = $1 AND id = $2`,
+      [principal.tenantId, detectionId],
+    );
+    await writeAudit(tx, principal, {
+      eventType: 'detection_unacknowledged',
+      targetType: 'detection',
+      targetId: detectionId,
+      metadata: {
+        kind: current.kind,
+        severity: current.severity,
+        previously_acked_at: iso(current.acked_at),
+        previously_acked_by: current.acked_by_email,
+      },
+    });
+    return { detection_id: detectionId, reopened: true };
+  });
+}

@@ -1,0 +1,191 @@
+/**
+ * The Trust Score (monsys_trust_score): 0-100, the weighted sum of six components, each
+ * 0-100 and computed live from the tenant's data (nothing cached, so every hub instance
+ * answers the same). A component with nothing to measure scores 100 and says so.
+ *
+ *  component           weight  formula
+ *  patch_hygiene        0.25   100 × hosts without an open critical/high CVE ÷ hosts
+ *  alert_hygiene        0.20   100 × hosts without an open critical/high alert ÷ hosts
+ *  detection_response   0.15   100 × detections of the last 30 days acknowledged within 24h
+ *                              ÷ (those + acknowledged later + still open after 24h);
+ *                              open ones younger than 24h are not yet due and not counted
+ *  agent_health         0.15   100 × (online + ½ degraded) ÷ hosts
+ *  sla_compliance       0.10   mean over targets with data of their error budget left, clamped to 0-100
+ *  identity_security    0.15   100 × (1 − brute-force detections of the last 30 days after which a login
+ *                              from the same IP succeeded (±24h) ÷ brute-force detections),
+ *                              minus 10 per open impossible-travel or new-admin-user detection, floored at 0
+ *
+ *  score = round(Σ weight × component); delta_7d = score − trust_score_history.score of
+ *  the UTC day 7 days ago (null when that day has no row).
+ */
+import { TRUST_COMPONENTS } from '../../../shared/tools/trust-score.js';
+import type { ToolOutput } from '../../../shared/index.js';
+import type { ServiceContext, ToolHandler } from './context.js';
+import { slaTargets, type SlaTarget } from './sla.js';
+
+type Component = (typeof TRUST_COMPONENTS)[number];
+
+export const TRUST_WEIGHTS: Record<Component, number> = {
+  patch_hygiene: 0.25,
+  alert_hygiene: 0.2,
+  detection_response: 0.15,
+  agent_health: 0.15,
+  sla_compliance: 0.1,
+  identity_security: 0.15,
+};
+
+/** Counts the Trust Score and the KPI summary are made of, read in one statement. */
+export interface FleetFacts {
+  agents_total: number;
+  agents_online: number;
+  agents_degraded: number;
+  agents_offline: number;
+  alerts_critical: number;
+  alerts_high: number;
+  alerts_medium: number;
+  alerts_low: number;
+  alerts_info: number;
+  hosts_with_critical_alerts: number;
+  det_24h_total: number;
+  det_24h_open: number;
+  det_acked_on_time: number;
+  det_acked_late: number;
+  det_overdue: number;
+  kernel_cves: number;
+  os_cves: number;
+  hosts_with_critical_cves: number;
+  brute_force: number;
+  brute_force_breached: number;
+  open_identity: number;
+  score_7d_ago: number | null;
+}
+
+/**
+ * One round trip: one CTE per table, each tenant-scoped and each reading through an index
+ * (agents PK, alerts_open, detections_time, vuln_matches_open, detections_kind + auth_events_src_ip,
+ * the history PK).
+ */
+export async function fleetFacts(ctx: ServiceContext): Promise<FleetFacts> {
+  const r = await ctx.db.query<FleetFacts>(
+    `WITH ag AS (
+       SELECT count(*)::int AS agents_total,
+              count(*) FILTER (WHERE status = 'online')::int AS agents_online,
+              count(*) FILTER (WHERE status = 'degraded')::int AS agents_degraded,
+              count(*) FILTER (WHERE status = 'offline')::int AS agents_offline
+         FROM agents WHERE tenant_id = $1
+     ), al AS (
+       SELECT count(*) FILTER (WHERE severity = 'critical')::int AS alerts_critical,
+              count(*) FILTER (WHERE severity = 'high')::int AS alerts_high,
+              count(*) FILTER (WHERE severity = 'medium')::int AS alerts_medium,
+              count(*) FILTER (WHERE severity = 'low')::int AS alerts_low,
+              count(*) FILTER (WHERE severity = 'info')::int AS alerts_info,
+              count(DISTINCT agent_id) FILTER (WHERE severity IN ('critical', 'high'))::int AS hosts_with_critical_alerts
+         FROM alerts WHERE tenant_id = $1 AND status = 'open'
+     ), de AS (
+       SELECT count(*) FILTER (WHERE detected_at >= now() - interval '24 hours')::int AS det_24h_total,
+              count(*) FILTER (WHERE detected_at >= now() - interval '24 hours' AND acked_at IS NULL)::int AS det_24h_open,
+              count(*) FILTER (WHERE acked_at <= detected_at + interval '24 hours')::int AS det_acked_on_time,
+              count(*) FILTER (WHERE acked_at > detected_at + interval '24 hours')::int AS det_acked_late,
+              count(*) FILTER (WHERE acked_at IS NULL AND detected_at < now() - interval '24 hours')::int AS det_overdue,
+              count(*) FILTER (WHERE acked_at IS NULL AND kind IN ('impossible_travel', 'new_admin_user'))::int AS open_identity
+         FROM detected_events WHERE tenant_id = $1 AND detected_at >= now() - interval '30 days'
+     ), vu AS (
+       SELECT count(DISTINCT (v.cve_id, v.package)) FILTER (WHERE v.is_kernel)::int AS kernel_cves,
+              count(DISTINCT (v.cve_id, v.ecosystem, v.package)) FILTER (WHERE NOT v.is_kernel)::int AS os_cves,
+              count(DISTINCT m.agent_id) FILTER (WHERE v.severity IN ('critical', 'high'))::int AS hosts_with_critical_cves
+         FROM vuln_matches m JOIN vuln_advisories v ON v.id = m.advisory_id
+        WHERE m.tenant_id = $1 AND m.resolved_at IS NULL AND v.withdrawn_at IS NULL
+     ), bf AS (
+       SELECT count(*)::int AS brute_force,
+              count(*) FILTER (WHERE EXISTS (
+                SELECT 1 FROM auth_events e
+                 WHERE e.tenant_id = $1 AND e.src_ip = d.src_ip AND e.success
+                   AND e.occurred_at BETWEEN d.detected_at - interval '24 hours' AND d.detected_at + interval '24 hours'
+              ))::int AS brute_force_breached
+         FROM detected_events d
+        WHERE d.tenant_id = $1 AND d.kind = 'ssh_brute_force' AND d.detected_at >= now() - interval '30 days'
+     )
+     SELECT ag.*, al.*, de.*, vu.*, bf.*,
+            (SELECT h.score FROM trust_score_history h
+              WHERE h.tenant_id = $1 AND h.day = (now() AT TIME ZONE 'UTC')::date - 7) AS score_7d_ago
+       FROM ag, al, de, vu, bf`,
+    [ctx.principal.tenantId],
+  );
+  return r.rows[0]!;
+}
+
+type Components = ToolOutput<'monsys_trust_score'>['components'];
+
+const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 100);
+const clamp = (x: number) => Math.min(100, Math.max(0, x));
+
+/** The six components from the facts and the SLA targets, in TRUST_COMPONENTS order. Pure. */
+export function trustComponents(f: FleetFacts, sla: SlaTarget[]): Components {
+  const hosts = f.agents_total;
+  const due = f.det_acked_on_time + f.det_acked_late + f.det_overdue;
+  const withData = sla.filter((t) => t.error_budget_remaining_pct !== null);
+  const slaScore = withData.length ? withData.reduce((s, t) => s + clamp(t.error_budget_remaining_pct!), 0) / withData.length : 100;
+  const identity = clamp(pct(f.brute_force - f.brute_force_breached, f.brute_force) - 10 * f.open_identity);
+
+  const raw: Record<Component, [number, string]> = {
+    patch_hygiene: [
+      pct(hosts - f.hosts_with_critical_cves, hosts),
+      hosts ? `${f.hosts_with_critical_cves} of ${hosts} hosts have an open critical or high CVE` : 'No hosts enrolled',
+    ],
+    alert_hygiene: [
+      pct(hosts - f.hosts_with_critical_alerts, hosts),
+      hosts ? `${f.hosts_with_critical_alerts} of ${hosts} hosts have an open critical or high alert` : 'No hosts enrolled',
+    ],
+    detection_response: [
+      pct(f.det_acked_on_time, due),
+      due
+        ? `${f.det_acked_on_time} of ${due} detections due in the last 30 days were acknowledged within 24h (${f.det_acked_late} late, ${f.det_overdue} still open)`
+        : 'No detections due for acknowledgement in the last 30 days',
+    ],
+    agent_health: [
+      pct(f.agents_online + f.agents_degraded / 2, hosts),
+      hosts ? `${f.agents_online} online, ${f.agents_degraded} degraded, ${f.agents_offline} offline of ${hosts} hosts` : 'No hosts enrolled',
+    ],
+    sla_compliance: [
+      slaScore,
+      withData.length
+        ? `Mean error budget left over ${withData.length} SLA target(s) with data: ${withData.filter((t) => t.status === 'breached').length} breached, ${withData.filter((t) => t.status === 'at_risk').length} at risk`
+        : 'No SLA observations in any target window',
+    ],
+    identity_security: [
+      identity,
+      `${f.brute_force_breached} of ${f.brute_force} brute-force detection(s) in 30 days were followed by a successful login from the same IP; ` +
+        `${f.open_identity} open impossible-travel/new-admin detection(s)`,
+    ],
+  };
+  return TRUST_COMPONENTS.map((name) => ({
+    name,
+    score: Math.round(clamp(raw[name][0])),
+    weight: TRUST_WEIGHTS[name],
+    detail: raw[name][1],
+  }));
+}
+
+/** score = round(Σ weight × component score). */
+export function weightedScore(components: Components): number {
+  return Math.round(components.reduce((s, c) => s + c.weight * c.score, 0));
+}
+
+/** The score, its components and the 7-day delta, from two statements (facts, SLA). */
+export async function computeTrust(ctx: ServiceContext): Promise<{ output: ToolOutput<'monsys_trust_score'>; facts: FleetFacts; sla: SlaTarget[] }> {
+  const [facts, sla] = await Promise.all([fleetFacts(ctx), slaTargets(ctx)]);
+  const components = trustComponents(facts, sla);
+  const score = weightedScore(components);
+  return {
+    facts,
+    sla,
+    output: {
+      score,
+      components,
+      delta_7d: facts.score_7d_ago === null ? null : score - facts.score_7d_ago,
+      computed_at: new Date().toISOString(),
+    },
+  };
+}
+
+export const trustScore: ToolHandler<'monsys_trust_score'> = async (ctx) => (await computeTrust(ctx)).output;
