@@ -1,0 +1,332 @@
+/**
+ * `npm run bench` — measured speed of the hub at fleet size, with its baselines in the same run.
+ * `npm run bench -- --quick` is the smoke run (demo size, short loads; CI runs it).
+ * Results: a table on stdout and JSON under bench/results/. See docs/performance.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { CATALOGUE, type ToolName } from '../shared/index.js';
+import { issueAccessToken, verifyAccessToken } from '../hub/src/auth/tokens.js';
+import { migrate } from '../hub/src/db/migrate.js';
+import { openPg } from '../hub/src/db/pg.js';
+import { HANDLERS } from '../hub/src/services/index.js';
+import { seedDemo } from '../hub/src/seed/index.js';
+import { ROOT } from '../test/harness/paths.js';
+import { benchBridge, type BridgeResult } from './bridge.js';
+import { explainAll, type PlanReport } from './explain.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    sizes: { type: 'string' },
+    duration: { type: 'string' },
+    'pg-url': { type: 'string', default: process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    'no-pglite': { type: 'boolean', default: false },
+  },
+});
+
+const SIZES = { small: 1, medium: 10, large: 100 } as const;
+type Size = keyof typeof SIZES;
+const sizes = (flags.sizes?.split(',') ?? (flags.quick ? ['small'] : ['small', 'medium', 'large'])) as Size[];
+const duration = Number(flags.duration ?? (flags.quick ? 1 : 5));
+const connectionsList = [1, 32];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+function load(o: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections: number }): Promise<Load> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/load-worker.ts'), JSON.stringify({ ...o, durationSeconds: duration })], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load worker exited ${code}`))));
+  });
+}
+
+function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stderr!.on('data', (d) => (err += d));
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = ready.exec(out);
+      if (m) resolve({ proc, match: m });
+    });
+    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${err.slice(-2000)}`)));
+  });
+}
+
+const stop = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null ? r() : (p.once('exit', () => r()), p.kill('SIGTERM'))));
+
+/** Peak resident memory of a process (VmHWM), in MiB. */
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** A database per size, seeded once and reused by later runs (the marker table records how). */
+async function datasetUrl(size: Size): Promise<{ url: string; seededMs: number | null }> {
+  const scale = SIZES[size];
+  const name = `monsys_bench_${size}`;
+  const admin = new pg.Client({ connectionString: flags['pg-url'] });
+  await admin.connect();
+  const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount;
+  const url = new URL(flags['pg-url']!);
+  url.pathname = `/${name}`;
+  if (exists) {
+    const c = new pg.Client({ connectionString: url.toString() });
+    await c.connect();
+    const marker = await c.query("SELECT scale FROM bench_meta WHERE scale = $1 AND to_regclass('bench_meta') IS NOT NULL", [scale]).catch(() => ({ rowCount: 0 }));
+    await c.end();
+    if (marker.rowCount) {
+      await admin.end();
+      log(`${size}: reusing seeded database ${name}`);
+      return { url: url.toString(), seededMs: null };
+    }
+    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+  }
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const db = openPg(url.toString(), { max: 4 });
+  await migrate(db);
+  const t = performance.now();
+  const summary = await seedDemo(db, { scale, log: (l) => log(`  ${size}: ${l}`) });
+  const seededMs = Math.round(performance.now() - t);
+  await db.exec('ANALYZE');
+  await db.exec('CREATE TABLE bench_meta (scale int NOT NULL)');
+  await db.query('INSERT INTO bench_meta VALUES ($1)', [scale]);
+  await db.close();
+  log(`${size}: seeded ${JSON.stringify(summary)} in ${seededMs} ms`);
+  return { url: url.toString(), seededMs };
+}
+
+interface Fixture {
+  token: string;
+  principalJson: string;
+  agentId: string;
+  detectionId: string;
+}
+
+async function fixture(url: string): Promise<Fixture> {
+  const db = openPg(url, { max: 2 });
+  const t = await db.query<{ tenant_id: string; user_id: string }>(
+    `SELECT m.tenant_id, m.user_id FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+      WHERE t.slug = 'acme' AND m.role = 'admin' ORDER BY m.user_id LIMIT 1`,
+  );
+  const { tenant_id, user_id } = t.rows[0]!;
+  const token = (await issueAccessToken(db, { tenantId: tenant_id, userId: user_id, scopes: ['mcp.read', 'mcp.acknowledge'], ttlSeconds: 86400 })).value;
+  const principal = await verifyAccessToken(db, token);
+  const agent = await db.query<{ id: string }>('SELECT id FROM agents WHERE tenant_id = $1 ORDER BY id LIMIT 1', [tenant_id]);
+  const det = await db.query<{ id: string }>('SELECT id FROM detected_events WHERE tenant_id = $1 ORDER BY detected_at DESC LIMIT 1', [tenant_id]);
+  await db.close();
+  return { token, principalJson: JSON.stringify(principal), agentId: agent.rows[0]!.id, detectionId: det.rows[0]!.id };
+}
+
+/** The arguments each tool is benchmarked with: the product page's routines where they say. */
+function argsFor(name: ToolName, f: Fixture): Record<string, unknown> {
+  switch (name) {
+    case 'monsys_get_agent':
+      return { agent_id: f.agentId };
+    case 'monsys_get_detection':
+    case 'monsys_acknowledge_detection':
+      return { detection_id: f.detectionId };
+    case 'monsys_list_detections':
+      return { since: '24h', ack: 'open' };
+    case 'monsys_list_alerts':
+      return { severity: 'critical' };
+    case 'monsys_audit_log_search':
+      return { event_type: 'mcp_authorization_granted', since: '7d' };
+    default:
+      return {};
+  }
+}
+
+function restRequest(base: string, name: ToolName, args: Record<string, unknown>, token: string) {
+  const tool = CATALOGUE.find((t) => t.name === name)!;
+  let path = tool.route.path;
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(args)) {
+    if (path.includes(`:${k}`)) path = path.replace(`:${k}`, encodeURIComponent(String(v)));
+    else if (tool.route.method === 'GET') query.set(k, String(v));
+  }
+  const qs = query.toString();
+  return {
+    url: `${base}${path}${qs ? `?${qs}` : ''}`,
+    method: tool.route.method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: tool.route.method === 'POST' ? JSON.stringify({}) : undefined,
+  };
+}
+
+function mcpRequest(base: string, name: ToolName, args: Record<string, unknown>, token: string) {
+  return {
+    url: `${base}/mcp`,
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-06-18',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+  };
+}
+
+/** The database floor: the same service function (same SQL) timed in a loop straight on `pg`. */
+async function dbFloor(url: string, f: Fixture, name: ToolName, n: number): Promise<{ p50: number; rps: number }> {
+  const db = openPg(url, { max: 1 });
+  const tool = CATALOGUE.find((t) => t.name === name)!;
+  const input = tool.input.parse(argsFor(name, f));
+  const handler = HANDLERS[name] as (ctx: unknown, input: unknown) => Promise<unknown>;
+  const principal = JSON.parse(f.principalJson);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) await handler({ db, principal }, input);
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await handler({ db, principal }, input);
+    times.push(performance.now() - t);
+  }
+  const total = performance.now() - start;
+  await db.close();
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(times.length / 2)]!, rps: (n / total) * 1000 };
+}
+
+interface ToolRow {
+  size: Size;
+  tool: ToolName;
+  connections: number;
+  rest: Load;
+  mcp: Load;
+  baseline: Load;
+  floor: { p50: number; rps: number };
+}
+
+async function benchSize(size: Size) {
+  const { url, seededMs } = await datasetUrl(size);
+  const f = await fixture(url);
+  const hub = await startProcess(['hub/src/main.ts', 'serve', '--port', '0'], { DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_MAX: '10', MCP_RATE_LIMIT_PER_MINUTE: '100000000', MCP_TENANT_RATE_LIMIT_PER_MINUTE: '100000000' }, /listening on (http:\/\/\S+)/);
+  const base = hub.match[1]!;
+  const baseline = await startProcess(['bench/baseline-server.ts', url, f.principalJson], {}, /listening (\d+)/);
+  const baselineBase = `http://127.0.0.1:${baseline.match[1]}`;
+  const rows: ToolRow[] = [];
+  try {
+    for (const tool of CATALOGUE) {
+      const args = argsFor(tool.name, f);
+      const floor = await dbFloor(url, f, tool.name, flags.quick ? 50 : 300);
+      for (const connections of connectionsList) {
+        const rest = await load({ ...restRequest(base, tool.name, args, f.token), connections });
+        const mcp = await load({ ...mcpRequest(base, tool.name, args, f.token), connections });
+        const q = new URLSearchParams(Object.entries(args).map(([k, v]) => [k, String(v)])).toString();
+        const bl = await load({ url: `${baselineBase}/${tool.name}?${q}`, connections });
+        rows.push({ size, tool: tool.name, connections, rest, mcp, baseline: bl, floor });
+        log(`${size} ${tool.name} c=${connections}: rest ${rest.rps.toFixed(0)} rps p50 ${rest.p50} p99 ${rest.p99} | mcp ${mcp.rps.toFixed(0)} | baseline ${bl.rps.toFixed(0)} | floor p50 ${floor.p50.toFixed(2)} ms${rest.non2xx || mcp.non2xx ? ` | non-2xx rest ${rest.non2xx} mcp ${mcp.non2xx}` : ''}`);
+      }
+    }
+    const hubPeakRss = peakRssMiB(hub.proc.pid!);
+    // Memory growth: RSS after a warm-up, then after 10,000 more calls of the morning briefing.
+    const kpi = restRequest(base, 'monsys_kpi_summary', {}, f.token);
+    const before = rssMiB(hub.proc.pid!);
+    const growth = await load({ ...kpi, connections: 8 });
+    const after = rssMiB(hub.proc.pid!);
+    const plans = size === 'large' || flags.quick ? await explainAll(url, f.principalJson, (n) => argsFor(n, f)) : undefined;
+    return { size, seededMs, rows, hubPeakRss, memory: { beforeMiB: before, afterMiB: after, calls: growth.requests }, plans };
+  } finally {
+    await stop(hub.proc);
+    await stop(baseline.proc);
+  }
+}
+
+async function benchPglite() {
+  // The hub on its embedded database at demo size, for comparison with PostgreSQL.
+  const dir = join(ROOT, '.scratch', `bench-pglite-${process.pid}`);
+  const hub = await startProcess(['hub/src/main.ts', 'start', '--port', '0'], { DATA_DIR: dir, LOG_LEVEL: 'warn', MCP_RATE_LIMIT_PER_MINUTE: '100000000', MCP_TENANT_RATE_LIMIT_PER_MINUTE: '100000000' }, /Bearer (mat_[A-Za-z0-9_-]{43})" (http:\/\/\S+)\/v1\/kpi-summary/);
+  const [, token, base] = hub.match as unknown as [string, string, string];
+  try {
+    const out: { tool: ToolName; connections: number; rest: Load }[] = [];
+    for (const name of ['monsys_kpi_summary', 'monsys_list_detections', 'monsys_list_agents'] as ToolName[]) {
+      for (const connections of connectionsList) {
+        out.push({ tool: name, connections, rest: await load({ ...restRequest(base, name, argsFor(name, {} as Fixture), token), connections }) });
+      }
+    }
+    return out;
+  } finally {
+    await stop(hub.proc);
+  }
+}
+
+function fmt(n: number, d = 0) {
+  return Number.isFinite(n) ? n.toFixed(d) : '—';
+}
+
+async function main() {
+  const started = Date.now();
+  const results: Record<string, unknown> = {
+    when: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    quick: flags.quick,
+    durationSeconds: duration,
+  };
+  const perSize = [];
+  for (const size of sizes) perSize.push(await benchSize(size));
+  results.sizes = perSize;
+  if (!flags['no-pglite']) results.pglite = await benchPglite();
+  let bridge: BridgeResult | undefined;
+  try {
+    bridge = await benchBridge(flags.quick ? 200 : 1000);
+    results.bridge = bridge;
+  } catch (err) {
+    results.bridge = { error: (err as Error).message };
+    log(`bridge benchmark skipped: ${(err as Error).message}`);
+  }
+
+  // The table.
+  const lines: string[] = [];
+  lines.push('| size | tool | conns | REST rps | p50 ms | p99 ms | /mcp rps | baseline rps | REST/baseline | MCP/REST | SQL floor p50 ms |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const s of perSize) {
+    for (const r of s.rows) {
+      lines.push(
+        `| ${r.size} | ${r.tool.replace('monsys_', '')} | ${r.connections} | ${fmt(r.rest.rps)} | ${r.rest.p50} | ${r.rest.p99} | ${fmt(r.mcp.rps)} | ${fmt(r.baseline.rps)} | ${fmt((100 * r.rest.rps) / r.baseline.rps)}% | ${fmt((100 * r.mcp.rps) / r.rest.rps)}% | ${fmt(r.floor.p50, 2)} |`,
+      );
+    }
+    lines.push('');
+    lines.push(`${s.size}: seeded in ${s.seededMs ?? 'cached'} ms; hub peak RSS ${fmt(s.hubPeakRss)} MiB; RSS ${fmt(s.memory.beforeMiB)} → ${fmt(s.memory.afterMiB)} MiB over ${s.memory.calls} calls`);
+    if (s.plans) lines.push(`${s.size}: query plans: ${(s.plans as PlanReport[]).filter((p) => p.seqScans.length).length} tool queries with a sequential scan of a large table`);
+  }
+  if (bridge) {
+    lines.push('');
+    lines.push(
+      `bridge: p50 per call ${fmt(bridge.bridgeP50, 2)} ms vs direct REST ${fmt(bridge.restP50, 2)} ms (added ${fmt(bridge.bridgeP50 - bridge.restP50, 2)} ms); cold start ${fmt(bridge.coldStartMs)} ms vs node -e 0 ${fmt(bridge.nodeStartMs)} ms (${fmt(bridge.coldStartMs / bridge.nodeStartMs, 2)}×); RSS idle ${fmt(bridge.rssIdleMiB)} MiB, after ${bridge.calls} calls ${fmt(bridge.rssAfterMiB)} MiB`,
+    );
+  }
+  const table = lines.join('\n');
+  process.stdout.write(`${table}\n`);
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const file = join(ROOT, 'bench/results', `${flags.quick ? 'quick' : 'full'}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ ...results, table }, null, 2));
+  log(`wrote ${file} (${Math.round((Date.now() - started) / 1000)} s)`);
+}
+
+await main();
