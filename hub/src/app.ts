@@ -7,6 +7,7 @@ import { ToolError, UnavailableError } from './errors.js';
 import { bearerChallenge } from './http/challenge.js';
 import { mountMcp } from './mcp/index.js';
 import { mountOAuth } from './oauth/index.js';
+import { mountIngest } from './ingest/index.js';
 import { restRouter } from './rest/router.js';
 import { DatabaseUnavailableError } from './db/types.js';
 import { createMetrics } from './metrics.js';
@@ -65,6 +66,7 @@ export async function createApp(deps: HubDeps): Promise<{ app: express.Express; 
 
   const oauth = await mountOAuth(app, deps);
   mountMcp(app, deps);
+  mountIngest(app, deps);
   app.use('/v1', express.json({ limit: '32kb' }), restRouter(deps));
 
   app.use('/v1', (_req, res) => {

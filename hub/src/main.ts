@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerServe } from './cli/serve.js';
 import { registerAdmin } from './cli/admin.js';
+import { registerIngest } from './cli/ingest.js';
 
 const program = new Command()
   .name('hub')
@@ -13,6 +14,7 @@ const program = new Command()
 
 registerServe(program);
 registerAdmin(program);
+registerIngest(program);
 
 program.parseAsync().catch((err: unknown) => {
   const e = err as Error;
