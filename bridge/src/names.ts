@@ -1,0 +1,76 @@
+/**
+ * Every name the bridge derives from a hub URL and a profile, built here and nowhere else:
+ * the keychain service, the Claude Desktop server entry, the token file of the opt-in fallback,
+ * and the re-authentication command shown to users.
+ */
+import { createHash } from 'node:crypto';
+import { BridgeError } from './errors.js';
+
+export const PACKAGE_NAME = '@monsys/claude-bridge';
+export const DEFAULT_HUB = 'https://api.monsys.ai';
+export const DEFAULT_PROFILE = 'default';
+
+/** Profile names end up in keychain services, file names and config keys: keep them plain. */
+const PROFILE_SHAPE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function checkProfile(profile: string): string {
+  if (!PROFILE_SHAPE.test(profile)) {
+    throw new BridgeError(
+      'invalid_option',
+      `Invalid profile "${profile.slice(0, 64)}": use lower-case letters, digits, "-" or "_" (up to 63 characters), e.g. "acme".`,
+    );
+  }
+  return profile;
+}
+
+/** Loopback hosts, where plain http is allowed (development and tests only). @see RFC 8252 §7.3 */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]' || hostname === '::1';
+}
+
+/**
+ * The canonical hub URL: origin plus path without a trailing slash, no query or fragment.
+ * It is the OAuth issuer the bridge expects (RFC 8414 §3.3 compares issuers exactly).
+ * Plain http is refused except on loopback, so a token never travels unencrypted.
+ */
+export function normalizeHubUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new BridgeError('invalid_option', `Invalid --hub "${raw.slice(0, 200)}": give a URL such as ${DEFAULT_HUB}.`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new BridgeError('invalid_option', `Invalid --hub "${url.origin}": the hub must use https (plain http is allowed only on 127.0.0.1 or localhost).`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new BridgeError('invalid_option', 'Invalid --hub: give only the hub address, without credentials, query or fragment.');
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** The MCP resource the token is bound to. @see RFC 8707 §2 (resource parameter) */
+export function mcpResource(hub: string): string {
+  return `${hub}/mcp`;
+}
+
+/** One keychain item per hub and profile, so two tenants (or two hubs) never share a token. */
+export function keychainService(hub: string, profile: string): string {
+  return `monsys-bridge ${hub} profile=${profile}`;
+}
+export const KEYCHAIN_ACCOUNT = 'oauth-token';
+
+/** The file of the opt-in plain-file store, named by a hash so hub URLs need no escaping. */
+export function tokenFileName(hub: string, profile: string): string {
+  return `${createHash('sha256').update(keychainService(hub, profile)).digest('hex').slice(0, 32)}.json`;
+}
+
+/** The `mcpServers` key in claude_desktop_config.json: one entry per profile (tenant). */
+export function serverEntryName(profile: string): string {
+  return `monsys-${profile}`;
+}
+
+/** The exact command a user runs to sign in again. */
+export function loginCommand(hub: string, profile: string, fileStore = false): string {
+  return `npx -y ${PACKAGE_NAME} login --hub ${hub} --profile ${profile}${fileStore ? ' --insecure-file-store' : ''}`;
+}

@@ -1,0 +1,59 @@
+/**
+ * The bridge's non-secret memory: the OAuth client registered at each hub (RFC 7591), so that
+ * every login does not register a new client. Public clients have no secret; a client id is
+ * not a credential, so a plain JSON file is fine here (tokens never go in it).
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Registration {
+  client_id: string;
+  redirect_uris: string[];
+  registered_at: string;
+}
+
+interface StateFile {
+  version: 1;
+  registrations: Record<string, Registration>;
+}
+
+export class BridgeState {
+  private readonly file: string;
+  constructor(private readonly dir: string) {
+    this.file = join(dir, 'state.json');
+  }
+
+  private read(): StateFile {
+    try {
+      const s = JSON.parse(readFileSync(this.file, 'utf8')) as StateFile;
+      if (s && s.version === 1 && s.registrations && typeof s.registrations === 'object') return s;
+    } catch {
+      // Missing or damaged: start afresh; the worst case is one more registration.
+    }
+    return { version: 1, registrations: {} };
+  }
+
+  private write(s: StateFile): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
+    renameSync(tmp, this.file);
+  }
+
+  registration(hub: string): Registration | undefined {
+    return this.read().registrations[hub];
+  }
+
+  saveRegistration(hub: string, r: Registration): void {
+    const s = this.read();
+    s.registrations[hub] = r;
+    this.write(s);
+  }
+
+  forgetRegistration(hub: string): void {
+    const s = this.read();
+    if (!s.registrations[hub]) return;
+    delete s.registrations[hub];
+    this.write(s);
+  }
+}

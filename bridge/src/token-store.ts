@@ -1,0 +1,163 @@
+/**
+ * Where the OAuth tokens live: the OS keychain (macOS Keychain, Windows Credential Manager, a
+ * Secret Service such as GNOME Keyring on Linux) through @napi-rs/keyring (docs/adr/0004), or, only
+ * when the user explicitly asks for it, a file readable by the user alone.
+ *
+ * On Linux the keyring library falls back to the kernel keyring when no Secret Service answers;
+ * that store is emptied at reboot, so a token "saved" there is lost silently. Entries are therefore
+ * pinned to the Secret Service, and its absence is reported as "no keychain" with the fix.
+ */
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BridgeError } from './errors.js';
+import { KEYCHAIN_ACCOUNT, keychainService, loginCommand, tokenFileName } from './names.js';
+
+/** What the bridge keeps per hub and profile. Tokens are secrets; the rest is what `status` shows. */
+export interface StoredToken {
+  hub: string;
+  profile: string;
+  client_id: string;
+  access_token: string;
+  refresh_token?: string;
+  /** Seconds since the epoch. */
+  expires_at: number;
+  scope: string;
+  /** From the token response or a later hub answer, when the hub reports them. */
+  tenant?: string;
+  user?: string;
+}
+
+export interface TokenStore {
+  /** Human name of the store for messages ("the OS keychain", "the file …"). */
+  readonly description: string;
+  get(hub: string, profile: string): Promise<StoredToken | undefined>;
+  set(token: StoredToken): Promise<void>;
+  /** True when something was removed. */
+  delete(hub: string, profile: string): Promise<boolean>;
+}
+
+type KeyringModule = typeof import('@napi-rs/keyring');
+
+/** The OS keychain. The native module is loaded on first use, so `--help` works without it. */
+export class KeychainStore implements TokenStore {
+  readonly description = 'the OS keychain';
+  private keyring?: KeyringModule;
+
+  private async entry(hub: string, profile: string) {
+    try {
+      this.keyring ??= await import('@napi-rs/keyring');
+    } catch (err) {
+      throw noKeychain(hub, profile, `the keychain module could not be loaded: ${(err as Error).message.slice(0, 120)}`);
+    }
+    // Linux: require the Secret Service instead of the silent kernel-keyring fallback.
+    return new this.keyring.AsyncEntry(keychainService(hub, profile), KEYCHAIN_ACCOUNT, { linux: { store: 'secret-service' } });
+  }
+
+  async get(hub: string, profile: string): Promise<StoredToken | undefined> {
+    const entry = await this.entry(hub, profile);
+    const raw = await entry.getPassword().catch((err: unknown) => {
+      throw keychainFailure(hub, profile, err);
+    });
+    return raw ? parseToken(raw) : undefined;
+  }
+
+  async set(token: StoredToken): Promise<void> {
+    const entry = await this.entry(token.hub, token.profile);
+    await entry.setPassword(JSON.stringify(token)).catch((err: unknown) => {
+      throw keychainFailure(token.hub, token.profile, err);
+    });
+  }
+
+  async delete(hub: string, profile: string): Promise<boolean> {
+    const entry = await this.entry(hub, profile);
+    return entry.deleteCredential().catch((err: unknown) => {
+      throw keychainFailure(hub, profile, err);
+    });
+  }
+}
+
+/**
+ * The explicit opt-in fallback (`--insecure-file-store`): one JSON file per hub and profile,
+ * mode 0600 in a 0700 folder. Plain text protected only by file permissions, hence the name.
+ */
+export class FileStore implements TokenStore {
+  readonly description: string;
+  constructor(private readonly dir: string) {
+    this.description = `a file in ${dir} (readable only by you; --insecure-file-store)`;
+  }
+
+  private file(hub: string, profile: string): string {
+    return join(this.dir, tokenFileName(hub, profile));
+  }
+
+  async get(hub: string, profile: string): Promise<StoredToken | undefined> {
+    let raw: string;
+    try {
+      raw = readFileSync(this.file(hub, profile), 'utf8');
+    } catch {
+      return undefined;
+    }
+    return parseToken(raw);
+  }
+
+  async set(token: StoredToken): Promise<void> {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    chmodSync(this.dir, 0o700);
+    const target = this.file(token.hub, token.profile);
+    const tmp = `${target}.${process.pid}.tmp`;
+    // Created with 0600 before any byte is written, then renamed over the old file atomically.
+    writeFileSync(tmp, JSON.stringify(token), { mode: 0o600, flag: 'w' });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, target);
+  }
+
+  async delete(hub: string, profile: string): Promise<boolean> {
+    const target = this.file(hub, profile);
+    try {
+      readFileSync(target);
+    } catch {
+      return false;
+    }
+    rmSync(target, { force: true });
+    return true;
+  }
+}
+
+function parseToken(raw: string): StoredToken | undefined {
+  try {
+    const t = JSON.parse(raw) as StoredToken;
+    return typeof t.access_token === 'string' && typeof t.client_id === 'string' ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Platform failures mean the keychain is unusable (Linux: no Secret Service on the session bus). */
+function keychainFailure(hub: string, profile: string, err: unknown): BridgeError {
+  const message = (err as Error)?.message ?? String(err);
+  if (/platform|dbus|secret service|no result|not available|no storage access|couldn.t access/i.test(message)) {
+    return noKeychain(hub, profile, message.slice(0, 160));
+  }
+  return new BridgeError('keychain_failure', `The OS keychain refused the request (${message.slice(0, 160)}). Unlock your keychain and retry.`);
+}
+
+export function noKeychain(hub: string, profile: string, cause: string): BridgeError {
+  const linux = process.platform === 'linux';
+  return new BridgeError(
+    'no_keychain',
+    `No usable OS keychain to keep the monsys token (${cause}). ` +
+      (linux
+        ? 'On Linux the bridge needs a Secret Service on your D-Bus session: GNOME Keyring (sudo apt-get install gnome-keyring, then log in to a desktop session) or KeePassXC with its Secret Service integration. '
+        : 'Unlock or repair your keychain. ') +
+      `If this machine has none (a headless server), you can keep the token in a file only you can read, in plain text: ${loginCommand(hub, profile, true)}`,
+  );
+}
+
+export interface StoreOptions {
+  insecureFileStore?: boolean;
+  stateDir: string;
+}
+
+export function openStore(o: StoreOptions): TokenStore {
+  return o.insecureFileStore ? new FileStore(join(o.stateDir, 'tokens')) : new KeychainStore();
+}
