@@ -22,10 +22,11 @@ export function slaFigures(targetPct: number, good: number, total: number): Pick
   if (total <= 0) return { observed_pct: null, error_budget_remaining_pct: null, status: 'no_data' };
   const bad = total - good;
   const allowed = (1 - targetPct / 100) * total;
-  const budget = 100 * (1 - bad / allowed);
+  // Classified on the figure shown (3 decimals), so float noise cannot make 0% "at risk".
+  const budget = round3(100 * (1 - bad / allowed));
   return {
     observed_pct: round3((100 * good) / total),
-    error_budget_remaining_pct: round3(budget),
+    error_budget_remaining_pct: budget,
     status: budget <= 0 ? 'breached' : budget < AT_RISK_BUDGET_PCT ? 'at_risk' : 'met',
   };
 }

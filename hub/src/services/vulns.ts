@@ -46,7 +46,7 @@ async function openCves(ctx: ServiceContext, q: CveQuery) {
   const r = await ctx.db.query<CveRow>(
     `SELECT v.cve_id, v.package, min(v.ecosystem) AS ecosystem,
             max(${severityRank('v.severity')})::int AS sev_rank,
-            max(v.cvss)::float8 AS cvss, min(v.summary) AS summary, max(v.fixed_version) AS fixed_version,
+            round(max(v.cvss)::numeric, 1)::float8 AS cvss, min(v.summary) AS summary, max(v.fixed_version) AS fixed_version,
             min(v.published_at) AS published_at,
             count(DISTINCT m.agent_id)::int AS affected_hosts,
             (count(*) OVER ())::int AS total
