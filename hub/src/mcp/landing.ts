@@ -1,0 +1,30 @@
+/**
+ * What a browser sees at the hub's root. The root is also an MCP endpoint (the product page tells
+ * users to enter the bare hub URL as the connector URL), so only a plain page view gets HTML.
+ */
+import { CATALOGUE } from '../../../shared/index.js';
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function landingPage(publicUrl: string): string {
+  const url = escape(publicUrl);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>monsys MCP connector</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}</style>
+</head>
+<body>
+<h1>monsys MCP connector</h1>
+<p>This is the monsys hub: a Model Context Protocol server that lets Claude read your tenant&#39;s fleet security data
+(${CATALOGUE.length} tools, read-mostly; the only write is acknowledging a detection).</p>
+<p>To connect: in Claude open <strong>Settings &rarr; Connectors &rarr; Add custom connector</strong> and enter
+<code>${url}</code> as the URL. Claude discovers sign-in through
+<a href="${url}/.well-known/oauth-protected-resource">${url}/.well-known/oauth-protected-resource</a>.</p>
+<p>The connector is opt-in per tenant; a tenant admin enables it in the monsys dashboard.</p>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,27 @@
+/** `prompts/list` and `prompts/get` over the shared routines (shared/prompts.ts), for both protocol eras. */
+import { findPrompt, PromptArgumentError, PROMPTS, renderPrompt } from '../../../shared/prompts.js';
+import { RPC, RpcError } from './tools.js';
+
+export function listPrompts() {
+  return PROMPTS.map((p) => ({
+    name: p.name,
+    title: p.title,
+    description: p.description,
+    arguments: p.arguments.map((a) => ({ name: a.name, description: a.description, required: a.required })),
+  }));
+}
+
+/** @see MCP spec 2025-06-18, server/prompts "Error Handling": invalid name or arguments are -32602 */
+export function getPrompt(name: unknown, args: unknown) {
+  const prompt = typeof name === 'string' ? findPrompt(name) : undefined;
+  if (!prompt) throw new RpcError(RPC.invalidParams, 'Unknown prompt. Call prompts/list for the prompts this connector offers.');
+  if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))) {
+    throw new RpcError(RPC.invalidParams, 'Prompt arguments must be an object of strings.');
+  }
+  try {
+    return renderPrompt(prompt, (args ?? {}) as Record<string, unknown>);
+  } catch (err) {
+    if (err instanceof PromptArgumentError) throw new RpcError(RPC.invalidParams, err.message);
+    throw err;
+  }
+}
