@@ -63,7 +63,7 @@ const investigateIp: PromptDefinition = {
       schema: EmailFragment,
     },
   ],
-  tools: ['monsys_audit_log_search', 'monsys_list_detections'],
+  tools: ['monsys_audit_log_search', 'monsys_list_detections', 'monsys_get_detection'],
   text: ({ ip, actor_email_contains: actor }) =>
     [
       `In monsys I see an alert from IP ${ip}.`,

@@ -174,7 +174,8 @@ let hub: HubProcess;
 let hub2: HubProcess;
 let hubR: HubProcess;
 let db: Db;
-const tok: Record<string, string> = {};
+type TokenName = 'admin' | 'read' | 'b' | 'c' | 'expired' | 'revoked' | 'otherHub' | 'r1' | 'r2' | 'lb' | 'viewer';
+const tok = {} as Record<TokenName, string>;
 
 /** A raw JSON-RPC POST; `headers` override the defaults. */
 async function post(url: string, body: unknown, headers: Record<string, string | undefined> = {}) {
@@ -385,18 +386,18 @@ describe('authentication, authorization and transport security', () => {
     await db.query(`UPDATE mcp_access_tokens SET revoked_at=NOW() WHERE user_id='${A.viewer}'`); // the page's SQL, as written
     const bad = 'mat_' + 'x'.repeat(43);
     for (const t of [bad, tok.expired, tok.revoked, tok.otherHub, 'not-a-token']) {
-      const r = await post(`${hub.url}/mcp`, kpi, bearer(t!));
+      const r = await post(`${hub.url}/mcp`, kpi, bearer(t));
       expect(r.status).toBe(401);
       expect(r.headers.get('www-authenticate')).toContain('error="invalid_token"');
       expect(r.headers.get('www-authenticate')).toContain('resource_metadata=');
-      expect(r.text).not.toContain(t!);
+      expect(r.text).not.toContain(t);
     }
     // The SDK client sees the 401 too (claude.ai starts OAuth discovery from it).
     await expect(connect(`${hub.url}/mcp`, tok.expired)).rejects.toMatchObject({ code: 401 });
   });
 
   it('answers 403 for a tenant that has not opted in, saying why', async () => {
-    const r = await post(`${hub.url}/mcp`, kpi, bearer(tok.c!));
+    const r = await post(`${hub.url}/mcp`, kpi, bearer(tok.c));
     expect(r.status).toBe(403);
     expect(r.json.error.message).toMatch(/not enabled for this tenant/);
   });
@@ -427,7 +428,7 @@ describe('authentication, authorization and transport security', () => {
     const notRpc = await post(`${hub.url}/mcp`, { hello: 'world' }, bearer(tok.read));
     expect(notRpc.status).toBe(400);
     expect(notRpc.json.error.code).toBeLessThan(-32000);
-    const huge = await post(`${hubR.url}/mcp`, call('monsys_kpi_summary', { pad: 'x'.repeat(4096) }), bearer(tok.r1!));
+    const huge = await post(`${hubR.url}/mcp`, call('monsys_kpi_summary', { pad: 'x'.repeat(4096) }), bearer(tok.r1));
     expect(huge.status).toBe(413);
     const old = await post(`${hub.url}/mcp`, kpi, { ...bearer(tok.read), 'mcp-protocol-version': '2023-01-01' });
     expect(old.status).toBe(400);
@@ -437,15 +438,15 @@ describe('authentication, authorization and transport security', () => {
   });
 
   it('rate-limits tool calls per token holder and per tenant with 429 and Retry-After, across instances', async () => {
-    for (let i = 0; i < 3; i++) expect((await post(`${hubR.url}/mcp`, call('monsys_trust_score', {}, i), bearer(tok.r1!))).status).toBe(200);
-    const limited = await post(`${hubR.url}/mcp`, call('monsys_trust_score'), bearer(tok.r1!));
+    for (let i = 0; i < 3; i++) expect((await post(`${hubR.url}/mcp`, call('monsys_trust_score', {}, i), bearer(tok.r1))).status).toBe(200);
+    const limited = await post(`${hubR.url}/mcp`, call('monsys_trust_score'), bearer(tok.r1));
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // Listing is not a tool call.
-    expect((await post(`${hubR.url}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, bearer(tok.r1!))).status).toBe(200);
+    expect((await post(`${hubR.url}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, bearer(tok.r1))).status).toBe(200);
     // The second user of the tenant has two calls left of the tenant's five.
-    for (let i = 0; i < 2; i++) expect((await post(`${hubR.url}/mcp`, call('monsys_trust_score', {}, i), bearer(tok.r2!))).status).toBe(200);
-    const tenantLimited = await post(`${hubR.url}/mcp`, call('monsys_trust_score'), bearer(tok.r2!));
+    for (let i = 0; i < 2; i++) expect((await post(`${hubR.url}/mcp`, call('monsys_trust_score', {}, i), bearer(tok.r2))).status).toBe(200);
+    const tenantLimited = await post(`${hubR.url}/mcp`, call('monsys_trust_score'), bearer(tok.r2));
     expect(tenantLimited.status).toBe(429);
     expect(tenantLimited.headers.get('retry-after')).toMatch(/^\d+$/);
   });
@@ -457,7 +458,7 @@ describe('two hub instances on one database', () => {
     const urls = [hub.url, hub2.url];
     let n = 0;
     const transport = new StreamableHTTPClientTransport(new URL(`${hub.url}/mcp`), {
-      requestInit: { headers: bearer(tok.lb!) },
+      requestInit: { headers: bearer(tok.lb) },
       fetch: (input, init) => {
         const target = new URL(String(input instanceof Request ? input.url : input));
         const base = new URL(urls[n++ % 2]!);

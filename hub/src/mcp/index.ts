@@ -37,7 +37,7 @@ export function mountMcp(app: express.Express, deps: HubDeps, limits: McpLimits 
   const { config } = deps;
   const audiences = [config.publicUrl, `${config.publicUrl}/mcp`, `${config.publicUrl}/v1`];
   const origins = originGuard(allowedOrigins(config.publicUrl, config.allowedOrigins));
-  const json = express.json({ limit: limits.maxBodyBytes, type: ['application/json', 'application/*+json'] });
+  const json = express.json({ limit: limits.maxBodyBytes });
 
   for (const { path, metadataPath } of ENDPOINTS) {
     const metadata = resourceMetadataUrl(config.publicUrl, metadataPath);
