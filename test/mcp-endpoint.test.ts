@@ -296,6 +296,8 @@ describe('tools/call of every tool (SDK client, 2025-11-25)', () => {
     // An unknown tool is a JSON-RPC error (-32602), and its name is not echoed.
     await expect(client.callTool({ name: 'monsys_isolate_network', arguments: {} })).rejects.toThrow(/Unknown tool/);
     await client.close();
+    expect(hub.logs()).not.toContain('zq-canary');
+    expect(hub.logs()).not.toContain('monsys_isolate_network');
   });
 
   it('hides tools the role can never use, and answers a role-forbidden call with isError', async () => {
@@ -350,6 +352,13 @@ describe('revision 2026-07-28 (stateless, per-request _meta)', () => {
     const encoded = `=?base64?${Buffer.from('monsys_trust_score').toString('base64')}?=`;
     const e = await modern('tools/call', { name: 'monsys_trust_score', arguments: {} }, encoded);
     expect(e.json.result.structuredContent.components).toHaveLength(6);
+    const stepUp = await post(
+      `${hub.url}/mcp`,
+      { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'monsys_acknowledge_detection', arguments: { detection_id: A.det }, _meta: meta } },
+      { ...bearer(tok.read), 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'monsys_acknowledge_detection' },
+    );
+    expect(stepUp.status).toBe(403);
+    expect(stepUp.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
     const p = await modern('prompts/get', { name: 'morning_briefing' }, 'morning_briefing');
     expect(p.json.result.messages[0].content.text).toContain('monsys_kpi_summary');
   });
@@ -408,6 +417,13 @@ describe('authentication, authorization and transport security', () => {
     expect(r.headers.get('www-authenticate')).toBe(
       `Bearer realm="monsys", error="insufficient_scope", scope="mcp.acknowledge mcp.read", resource_metadata="${hub.url}/.well-known/oauth-protected-resource/mcp"`,
     );
+    // Refused through invokeTool, so the call log records it as the REST door would.
+    const logged = await db.query(
+      `SELECT client_id FROM mcp_call_log WHERE tenant_id = $1 AND tool_name = 'monsys_acknowledge_detection' AND result_status = 'insufficient_scope'`,
+      [A.tenant],
+    );
+    expect(logged.rows.length).toBeGreaterThanOrEqual(1);
+    expect(logged.rows.every((r) => r.client_id === CLIENT_ID)).toBe(true);
     // Listed nonetheless: the admin could step up to it.
     const client = await connect(`${hub.url}/mcp`, tok.read);
     expect((await client.listTools()).tools.map((t) => t.name)).toContain('monsys_acknowledge_detection');
@@ -444,8 +460,9 @@ describe('authentication, authorization and transport security', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // Listing is not a tool call.
     expect((await post(`${hubR.url}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, bearer(tok.r1))).status).toBe(200);
-    // The second user of the tenant has two calls left of the tenant's five.
-    for (let i = 0; i < 2; i++) expect((await post(`${hubR.url}/mcp`, call('monsys_trust_score', {}, i), bearer(tok.r2))).status).toBe(200);
+    // The second user of the tenant has two calls left of the tenant's five; made on another instance,
+    // they count all the same (the window is read from the shared call log).
+    for (let i = 0; i < 2; i++) expect((await post(`${hub.url}/mcp`, call('monsys_trust_score', {}, i), bearer(tok.r2))).status).toBe(200);
     const tenantLimited = await post(`${hubR.url}/mcp`, call('monsys_trust_score'), bearer(tok.r2));
     expect(tenantLimited.status).toBe(429);
     expect(tenantLimited.headers.get('retry-after')).toMatch(/^\d+$/);

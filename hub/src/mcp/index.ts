@@ -15,7 +15,8 @@ import { authenticate } from '../auth/bearer.js';
 import type { Principal } from '../auth/tokens.js';
 import { DatabaseUnavailableError } from '../db/types.js';
 import type { HubDeps } from '../deps.js';
-import { ToolError, UnavailableError } from '../errors.js';
+import { InsufficientScopeError, ToolError, UnavailableError } from '../errors.js';
+import { invokeTool } from '../services/invoke.js';
 import { bearerChallenge } from '../http/challenge.js';
 import { allowedOrigins, completeAccept, originGuard, sendRpcError } from './http.js';
 import { landingPage } from './landing.js';
@@ -101,7 +102,8 @@ async function handlePost(deps: HubDeps, limits: McpLimits, metadata: string, re
     const parsed = parseModern(req, res, body);
     if (parsed === undefined) return;
     if (parsed === 'notification') return void res.status(202).end();
-    if (parsed.method === 'tools/call' && !(await admitToolCalls(deps, limits, metadata, principal, [parsed.params.name], res, parsed.id))) return;
+    const calls = parsed.method === 'tools/call' ? [{ name: parsed.params.name, args: parsed.params.arguments }] : [];
+    if (calls.length && !(await admitToolCalls(deps, limits, metadata, principal, calls, res, parsed.id))) return;
     try {
       sendModernResult(res, parsed.id, await dispatchModern(deps, principal, parsed));
     } catch (err) {
@@ -113,10 +115,10 @@ async function handlePost(deps: HubDeps, limits: McpLimits, metadata: string, re
   if (version !== undefined && !LEGACY_VERSIONS.includes(version)) return sendUnsupportedVersion(res, version);
 
   const messages = Array.isArray(body) ? body : [body];
-  const toolNames = messages
-    .filter((m): m is { method: string; id: unknown; params?: { name?: unknown } } => isRequest(m) && m.method === 'tools/call')
-    .map((m) => m.params?.name);
-  if (toolNames.length && !(await admitToolCalls(deps, limits, metadata, principal, toolNames, res))) return;
+  const calls = messages
+    .filter((m): m is { method: string; id: unknown; params?: { name?: unknown; arguments?: unknown } } => isRequest(m) && m.method === 'tools/call')
+    .map((m) => ({ name: m.params?.name, args: m.params?.arguments }));
+  if (calls.length && !(await admitToolCalls(deps, limits, metadata, principal, calls, res))) return;
 
   completeAccept(req);
   const server = buildServer(deps, principal);
@@ -148,13 +150,18 @@ async function admitToolCalls(
   limits: McpLimits,
   metadata: string,
   principal: Principal,
-  names: unknown[],
+  calls: { name: unknown; args: unknown }[],
   res: express.Response,
   id?: string | number,
 ): Promise<boolean> {
-  for (const name of names) {
+  for (const { name, args } of calls) {
     const tool = typeof name === 'string' ? findTool(name) : undefined;
     if (tool && !principal.scopes.includes(tool.scope)) {
+      // Through invokeTool all the same: it refuses before reading anything and writes the call-log
+      // row (result insufficient_scope), exactly as the REST door does.
+      await invokeTool(deps, principal, tool.name, args, 'mcp').catch((err: unknown) => {
+        if (!(err instanceof InsufficientScopeError)) throw err;
+      });
       const scope = [...new Set([...principal.scopes, tool.scope])].sort().join(' ');
       sendRpcError(res, 403, RPC.server, `Forbidden: ${tool.name} needs the scope "${tool.scope}", which this access token was not granted. Re-authorize to add it.`, {
         id,
@@ -163,7 +170,7 @@ async function admitToolCalls(
       return false;
     }
   }
-  await checkRateLimit(deps.db, principal, names.length, limits);
+  await checkRateLimit(deps.db, principal, calls.length, limits);
   return true;
 }
 
