@@ -161,24 +161,23 @@ export const getDetection: ToolHandler<'monsys_get_detection'> = async (ctx, inp
  * (auth_events_src_ip, auth_events_username, auth_events_detection).
  */
 async function relatedAuthEvents(db: Queryable, tenantId: string, d: DetailRow): Promise<AuthRow[]> {
-  const params: unknown[] = [tenantId, d.detected_at, d.id];
-  const near = `e.occurred_at BETWEEN $2::timestamptz - ${RELATED_WINDOW} AND $2::timestamptz + ${RELATED_WINDOW}`;
-  const branches = [`SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.detection_id = $3`];
-  if (d.src_ip !== null) {
-    params.push(d.src_ip);
-    branches.push(`SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.src_ip = $${params.length} AND ${near}`);
+  const params: unknown[] = [tenantId, d.id];
+  const p = (v: unknown) => (params.push(v), `$${params.length}`);
+  const branches = [`SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.detection_id = $2`];
+  if (d.src_ip !== null || d.target_user !== null) {
+    const at = p(d.detected_at);
+    const near = `e.occurred_at BETWEEN ${at}::timestamptz - ${RELATED_WINDOW} AND ${at}::timestamptz + ${RELATED_WINDOW}`;
+    if (d.src_ip !== null) branches.push(`SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.src_ip = ${p(d.src_ip)} AND ${near}`);
+    if (d.target_user !== null) {
+      branches.push(`SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.username = ${p(d.target_user)} AND ${near}`);
+    }
   }
-  if (d.target_user !== null) {
-    params.push(d.target_user);
-    branches.push(`SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.username = $${params.length} AND ${near}`);
-  }
-  params.push(RELATED_CAP);
   const r = await db.query<AuthRow>(
     `SELECT ev.id, ev.occurred_at, ev.username, ev.src_ip, ev.src_country, ev.method, ev.success, a.hostname
        FROM (${branches.join(' UNION ')}) ev
        JOIN agents a ON a.tenant_id = ev.tenant_id AND a.id = ev.agent_id
       ORDER BY ev.occurred_at DESC, ev.id DESC
-      LIMIT $${params.length}`,
+      LIMIT ${p(RELATED_CAP)}`,
     params,
   );
   return r.rows;
