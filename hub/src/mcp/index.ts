@@ -66,25 +66,17 @@ export function mountMcp(app: express.Express, deps: HubDeps, limits: McpLimits 
     router.get(path, origins, notAllowed);
     router.delete(path, origins, notAllowed);
 
+    // Express 5 passes rejected promises to the error handler below.
     router.post(
       path,
       origins,
       async (req, res, next) => {
-        try {
-          res.locals.principal = await authenticate(deps.db, req.get('authorization'), audiences);
-          next();
-        } catch (err) {
-          next(err);
-        }
+        // The token before the body: an unauthenticated caller learns nothing from parse or size errors.
+        res.locals.principal = await authenticate(deps.db, req.get('authorization'), audiences);
+        next();
       },
       json,
-      async (req, res, next) => {
-        try {
-          await handlePost(deps, limits, metadata, req, res);
-        } catch (err) {
-          next(err);
-        }
-      },
+      (req, res) => handlePost(deps, limits, metadata, req, res),
     );
 
     router.all(path, notAllowed);
