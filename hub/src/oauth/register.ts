@@ -1,0 +1,118 @@
+/**
+ * POST /mcp/oauth/register (RFC 7591): open registration of public clients. This guard runs
+ * before oidc-provider: it rate-limits, validates redirect URIs by our rules and normalises the
+ * request (RFC 7591 §3.2.1 lets the server replace requested values), then the provider
+ * registers the client under an `mcp_…` id.
+ */
+import express from 'express';
+import { ALL_SCOPES } from '../../../shared/index.js';
+import type { Db } from '../db/types.js';
+import { LIMITS, buckets, clientIp, rateLimited } from './web.js';
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export class RedirectUriError extends Error {
+  override name = 'RedirectUriError';
+}
+
+/** http on a loopback host: a native client's redirect (RFC 8252 §7.3), where any port is accepted. */
+export function isLoopbackRedirect(uri: string): boolean {
+  try {
+    const u = new URL(uri);
+    return u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Redirect URIs: https, or http on a loopback host for native clients; no fragment (RFC 6749
+ * §3.1.2), no other schemes, no credentials. Throws with the reason.
+ */
+export function validateRedirectUris(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0) throw new RedirectUriError('redirect_uris must be a non-empty array');
+  if (value.length > 10) throw new RedirectUriError('at most 10 redirect_uris');
+  return value.map((v) => {
+    if (typeof v !== 'string' || v.length > 2000) throw new RedirectUriError('each redirect URI must be a string');
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      throw new RedirectUriError(`${v} is not an absolute URI`);
+    }
+    if (v.includes('#')) throw new RedirectUriError(`${v} must not contain a fragment`);
+    if (u.username || u.password) throw new RedirectUriError(`${v} must not contain credentials`);
+    if (u.protocol === 'https:') return v;
+    if (u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname)) return v;
+    if (u.protocol === 'http:') throw new RedirectUriError(`${v}: http is allowed only on a loopback address (127.0.0.1, [::1], localhost)`);
+    throw new RedirectUriError(`${v}: only https, or http on a loopback address, is allowed`);
+  });
+}
+
+const ALLOWED_GRANTS = new Set(['authorization_code', 'refresh_token']);
+
+/** The registration request as the provider should see it; throws RedirectUriError or TypeError with the reason. */
+export function normaliseRegistration(body: unknown): Record<string, unknown> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new TypeError('the body must be a JSON object');
+  const req = { ...(body as Record<string, unknown>) };
+  const redirectUris = validateRedirectUris(req.redirect_uris);
+  const grants = Array.isArray(req.grant_types) ? req.grant_types.map(String) : ['authorization_code', 'refresh_token'];
+  const unsupported = grants.filter((g) => !ALLOWED_GRANTS.has(g));
+  if (unsupported.length) throw new TypeError(`unsupported grant_types: ${unsupported.join(', ')} (supported: authorization_code, refresh_token)`);
+  if (Array.isArray(req.response_types) && req.response_types.some((r) => r !== 'code')) throw new TypeError('only response_types ["code"] is supported');
+  const scopes = typeof req.scope === 'string' ? req.scope.split(' ').filter((s) => (ALL_SCOPES as string[]).includes(s)) : [];
+  const out: Record<string, unknown> = {
+    ...req,
+    redirect_uris: redirectUris,
+    // Every client here is public: PKCE instead of a secret (OAuth 2.1 §2.1).
+    token_endpoint_auth_method: 'none',
+    grant_types: [...new Set([...grants, 'authorization_code', 'refresh_token'])],
+    response_types: ['code'],
+    // Native when every redirect is loopback, so that any port is accepted (RFC 8252 §7.3).
+    application_type: redirectUris.every(isLoopbackRedirect) ? 'native' : req.application_type === 'native' ? 'native' : 'web',
+  };
+  if (scopes.length) out.scope = scopes.join(' ');
+  else delete out.scope;
+  for (const k of ['client_secret', 'client_id', 'jwks', 'jwks_uri', 'request_uris', 'sector_identifier_uri', 'post_logout_redirect_uris']) delete out[k];
+  return out;
+}
+
+/** Express middleware before the provider's registration endpoint. */
+export function registrationGuard(db: Db): express.RequestHandler[] {
+  return [
+    async (req, res, next) => {
+      try {
+        const wait = await rateLimited(db, buckets.registerIp(clientIp(req)), LIMITS.registerPerIp);
+        if (wait) {
+          return void res
+            .status(429)
+            .set({ 'Retry-After': String(wait), 'Cache-Control': 'no-store' })
+            .json({ error: 'temporarily_unavailable', error_description: `Too many client registrations from this address. Retry after ${wait} seconds.` });
+        }
+        next();
+      } catch (err) {
+        next(err);
+      }
+    },
+    express.raw({ type: () => true, limit: '16kb' }),
+    (req, res, next) => {
+      const fail = (error: string, description: string) =>
+        res.status(400).set('Cache-Control', 'no-store').json({ error, error_description: description });
+      if (!req.is('application/json')) return void fail('invalid_request', 'the registration request must be application/json');
+      let body: unknown;
+      try {
+        body = JSON.parse((req.body as Buffer).toString('utf8'));
+      } catch {
+        return void fail('invalid_request', 'the body is not valid JSON');
+      }
+      try {
+        // Handed on as a Buffer: oidc-provider reads an already-read body from req.body.
+        req.body = Buffer.from(JSON.stringify(normaliseRegistration(body)));
+      } catch (err) {
+        if (err instanceof RedirectUriError) return void fail('invalid_redirect_uri', err.message);
+        return void fail('invalid_client_metadata', (err as Error).message);
+      }
+      next();
+    },
+  ];
+}
