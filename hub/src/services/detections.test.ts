@@ -172,6 +172,18 @@ describe.each(DRIVERS)('detection services on %s', (driver) => {
       expect(audit.length + 1).toBe((await auditRows(fleet.det.travel)).length);
     });
 
+    it('lets exactly one of two concurrent acknowledgements win, with one audit row', async () => {
+      const admin = principalFor(fleet.A, fleet.users.admin);
+      const [a, b] = await Promise.all([
+        callService(db, analyst, 'monsys_acknowledge_detection', { detection_id: fleet.det.brute }),
+        callService(db, admin, 'monsys_acknowledge_detection', { detection_id: fleet.det.brute }),
+      ]);
+      expect([a.already_acknowledged, b.already_acknowledged].sort()).toEqual([false, true]);
+      expect(a.acked_at).toBe(b.acked_at);
+      expect(a.acked_by).toBe(b.acked_by);
+      expect((await auditRows(fleet.det.brute)).map((r) => r.event_type)).toEqual(['detection_acknowledged']);
+    });
+
     it('keeps other tenants’ detections and viewers out', async () => {
       await expect(callService(db, analyst, 'monsys_acknowledge_detection', { detection_id: fleet.det.bBrute })).rejects.toBeInstanceOf(NotFoundError);
       await expect(unacknowledgeDetection({ db, principal: analyst }, fleet.det.bBrute)).rejects.toBeInstanceOf(NotFoundError);

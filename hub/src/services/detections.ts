@@ -4,11 +4,10 @@
  * and unacknowledgeDetection for the dashboard (not a tool: the product page keeps the
  * acknowledgement reversible from the dashboard).
  */
-import { roleAtLeast, WINDOW_SECONDS, type Severity } from '../../../shared/index.js';
+import { roleAtLeast, WINDOW_SECONDS, type Severity, type ToolOutput } from '../../../shared/index.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { Queryable } from '../db/types.js';
 import type { ServiceContext, ToolHandler } from './context.js';
-import type { ToolOutput } from '../../../shared/index.js';
 import { writeAudit } from './audit.js';
 import { suggestNextSteps } from './next-steps.js';
 import { iso, isoOrNull, Where } from './sql.js';
@@ -228,22 +227,30 @@ async function similarFindings(db: Queryable, tenantId: string, d: DetailRow) {
 
 interface AckRow {
   acked_at: Date | null;
-  acked_by_email: string | null;
+  acked_by: string | null;
   kind: string;
   severity: string;
 }
 
-/** Locks the caller's detection for a change, or throws NotFound (also for another tenant's id). */
+/**
+ * Locks the caller's detection for a change, or throws NotFound (also for another tenant's id).
+ * No join here: a concurrent acknowledgement makes this statement re-read the locked row after
+ * the wait, and a joined row would not be re-read with it (PostgreSQL's EvalPlanQual), so the
+ * acknowledging user is looked up separately.
+ */
 async function lockDetection(tx: Queryable, tenantId: string, id: string): Promise<AckRow> {
   const r = await tx.query<AckRow>(
-    `SELECT d.acked_at, u.email AS acked_by_email, d.kind, d.severity
-       FROM detected_events d LEFT JOIN users u ON u.id = d.acked_by
-      WHERE d.tenant_id = $1 AND d.id = $2
-        FOR UPDATE OF d`,
+    `SELECT acked_at, acked_by, kind, severity FROM detected_events WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
     [tenantId, id],
   );
   if (!r.rows[0]) throw new NotFoundError('Detection');
   return r.rows[0];
+}
+
+async function emailOf(tx: Queryable, userId: string | null): Promise<string | null> {
+  if (!userId) return null;
+  const r = await tx.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [userId]);
+  return r.rows[0]?.email ?? null;
 }
 
 /**
@@ -262,7 +269,7 @@ export const acknowledgeDetection: ToolHandler<'monsys_acknowledge_detection'> =
         acknowledged: true as const,
         already_acknowledged: true,
         acked_at: iso(current.acked_at),
-        acked_by: current.acked_by_email ?? '(unknown user)',
+        acked_by: (await emailOf(tx, current.acked_by)) ?? '(unknown user)',
       };
     }
     const note = input.note?.trim() ? input.note : null;
@@ -317,7 +324,7 @@ export async function unacknowledgeDetection(
         kind: current.kind,
         severity: current.severity,
         previously_acked_at: iso(current.acked_at),
-        previously_acked_by: current.acked_by_email,
+        previously_acked_by: await emailOf(tx, current.acked_by),
       },
     });
     return { detection_id: detectionId, reopened: true };

@@ -103,7 +103,7 @@ describe.each(DRIVERS)('query plans on %s', (driver) => {
   async function planOf(sql: string, params: unknown[]): Promise<PlanNode> {
     const plan = await db.transaction(async (tx) => {
       await tx.query('SET LOCAL enable_seqscan = off');
-      return (await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql.replace(/\s+FOR UPDATE OF \w+\s*$/i, '')}`, params)).rows[0]!['QUERY PLAN'];
+      return (await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql.replace(/\s+FOR UPDATE( OF \w+)?\s*$/i, '')}`, params)).rows[0]!['QUERY PLAN'];
     });
     return ((typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: PlanNode }[])[0]!.Plan;
   }

@@ -4,8 +4,8 @@
  * is not withdrawn. Advisories that name the same CVE for the same package (e.g. a DSA and
  * the CVE itself) are one entry, with the worst severity and highest CVSS among them.
  */
-import type { Severity, ToolOutput } from '../../../shared/index.js';
-import type { ServiceContext } from './context.js';
+import type { Severity } from '../../../shared/index.js';
+import type { ServiceContext, ToolHandler } from './context.js';
 import { iso, rankOf, severityRank, Where } from './sql.js';
 
 type Ecosystem = 'apt' | 'dnf' | 'apk' | 'zypper';
@@ -83,18 +83,12 @@ async function openCves(ctx: ServiceContext, q: CveQuery) {
   };
 }
 
-export async function listKernelCves(
-  ctx: ServiceContext,
-  input: { min_severity?: Severity; limit: number; offset: number },
-): Promise<ToolOutput<'monsys_list_kernel_cves'>> {
+export const listKernelCves: ToolHandler<'monsys_list_kernel_cves'> = async (ctx, input) => {
   const { rows, total } = await openCves(ctx, { kernel: true, ...input });
-  return { cves: rows.map(({ ecosystem: _e, ...c }) => c), total };
-}
+  return { cves: rows.map(({ ecosystem: _ecosystem, ...c }) => c), total };
+};
 
-export async function listOsCves(
-  ctx: ServiceContext,
-  input: { ecosystem?: Ecosystem; package?: string; min_severity?: Severity; limit: number; offset: number },
-): Promise<ToolOutput<'monsys_list_os_cves'>> {
+export const listOsCves: ToolHandler<'monsys_list_os_cves'> = async (ctx, input) => {
   const { rows, total } = await openCves(ctx, { kernel: false, ...input });
   return { cves: rows, total };
-}
+};
