@@ -53,10 +53,13 @@ export async function launchBrowser(): Promise<TestBrowser> {
  */
 export class FormAgent {
   readonly jar = new Map<string, string>();
+  /** Every Set-Cookie line received, to check cookie attributes. */
+  readonly setCookies: string[] = [];
   constructor(readonly origin: string) {}
 
   private store(res: Response): void {
     for (const line of res.headers.getSetCookie()) {
+      this.setCookies.push(line);
       const [pair, ...attrs] = line.split(';');
       const i = pair!.indexOf('=');
       const name = pair!.slice(0, i).trim();

@@ -16,7 +16,7 @@ import type { Logger } from '../logger.js';
 import { isMetadataDocumentId } from './adapter.js';
 import { consentPage, errorPage, loginPage, pageHeaders, type ConsentTenant } from './pages.js';
 import { hubResources, OAUTH_PATHS } from './provider.js';
-import { LIMITS, LOGIN_FAILED, buckets, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, rateLimited, sameOrigin, startWebSession } from './web.js';
+import { LOGIN_FAILED, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, loginLimit, sameOrigin, startWebSession } from './web.js';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -151,13 +151,16 @@ export function interactionRouter(d: InteractionDeps): express.Router {
       const page = (status: number, error: string) =>
         send(res, status, loginPage({ action: `${base}/${details.uid}/login`, csrf: csrfToken(d.csrfKey, 'login', details.uid), email, error, purpose: 'Sign in to connect an application to monsys.' }), redirectOrigin(details));
       if (!sameOrigin(req, d.issuer) || !csrfValid(d.csrfKey, 'login', details.uid, req.body?.csrf)) return page(403, 'The form was not sent from this page. Reload it and try again.');
-      const wait = (await rateLimited(d.db, buckets.loginIp(clientIp(req)), LIMITS.loginPerIp)) ?? (await rateLimited(d.db, buckets.loginEmail(email), LIMITS.loginPerEmail));
+      const wait = await loginLimit.check(d.db, clientIp(req), email);
       if (wait) {
         res.set('Retry-After', String(wait));
         return page(429, `Too many sign-in attempts. Try again in ${Math.ceil(wait / 60)} minutes.`);
       }
       const user = await checkPassword(d.db, email, String(req.body?.password ?? ''));
-      if (!user) return page(401, LOGIN_FAILED);
+      if (!user) {
+        await loginLimit.failed(d.db, clientIp(req), email);
+        return page(401, LOGIN_FAILED);
+      }
       await startWebSession(d.db, res, user.id, secure);
       await d.provider.interactionFinished(req, res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
     } catch (err) {

@@ -8,7 +8,7 @@ import express from 'express';
 import type { Db } from '../db/types.js';
 import { revokeGrant } from './adapter.js';
 import { loginPage, pageHeaders, tokensPage } from './pages.js';
-import { LIMITS, LOGIN_FAILED, buckets, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, rateLimited, sameOrigin, startWebSession } from './web.js';
+import { LOGIN_FAILED, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, loginLimit, sameOrigin, startWebSession } from './web.js';
 
 export const SETTINGS_PATH = '/settings/mcp-tokens';
 
@@ -55,13 +55,16 @@ export function settingsRouter(d: SettingsDeps): express.Router {
       if (!binding || !sameOrigin(req, d.issuer) || !csrfValid(d.csrfKey, 'login', binding, req.body?.csrf)) {
         return showLogin(req, res, 403, 'The form was not sent from this page. Reload it and try again.', email);
       }
-      const wait = (await rateLimited(d.db, buckets.loginIp(clientIp(req)), LIMITS.loginPerIp)) ?? (await rateLimited(d.db, buckets.loginEmail(email), LIMITS.loginPerEmail));
+      const wait = await loginLimit.check(d.db, clientIp(req), email);
       if (wait) {
         res.set('Retry-After', String(wait));
         return showLogin(req, res, 429, `Too many sign-in attempts. Try again in ${Math.ceil(wait / 60)} minutes.`, email);
       }
       const user = await checkPassword(d.db, email, String(req.body?.password ?? ''));
-      if (!user) return showLogin(req, res, 401, LOGIN_FAILED, email);
+      if (!user) {
+        await loginLimit.failed(d.db, clientIp(req), email);
+        return showLogin(req, res, 401, LOGIN_FAILED, email);
+      }
       await startWebSession(d.db, res, user.id, secure);
       res.redirect(303, localPath(req.query.next));
     } catch (err) {

@@ -16,10 +16,10 @@ export const WEB_SESSION_TTL_SECONDS = 8 * 3600;
 export const LOGIN_FAILED = 'The e-mail address or password is incorrect.';
 
 export const LIMITS = {
-  /** Password attempts per e-mail address. */
+  /** Failed password attempts per e-mail address. */
   loginPerEmail: { limit: 10, windowSeconds: 15 * 60 },
-  /** Password attempts per client address. */
-  loginPerIp: { limit: 200, windowSeconds: 15 * 60 },
+  /** Failed password attempts per client address. */
+  loginPerIp: { limit: 100, windowSeconds: 15 * 60 },
   /** Dynamic client registrations per client address. */
   registerPerIp: { limit: 120, windowSeconds: 10 * 60 },
 } as const;
@@ -117,6 +117,31 @@ export async function rateLimited(db: Queryable, bucket: string, o: { limit: num
   const row = r.rows[0]!;
   return row.hits > o.limit ? Math.max(1, Number(row.retry)) : undefined;
 }
+
+/** Seconds to wait when the bucket is already over its limit (nothing counted). */
+export async function overLimit(db: Queryable, bucket: string, o: { limit: number; windowSeconds: number }): Promise<number | undefined> {
+  const r = await db.query<{ hits: number; retry: number }>(
+    `SELECT hits, ceil(extract(epoch FROM (window_start + make_interval(secs => $2) - now())))::int AS retry
+       FROM rate_limits WHERE bucket = $1 AND window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)`,
+    [bucket, o.windowSeconds],
+  );
+  const row = r.rows[0];
+  return row && row.hits >= o.limit ? Math.max(1, Number(row.retry)) : undefined;
+}
+
+/**
+ * Password attempts: only failures count, per client address and per e-mail address, so a
+ * user who signs in often is never locked out, and guessing is capped.
+ */
+export const loginLimit = {
+  async check(db: Queryable, ip: string, email: string): Promise<number | undefined> {
+    return (await overLimit(db, buckets.loginIp(ip), LIMITS.loginPerIp)) ?? (await overLimit(db, buckets.loginEmail(email), LIMITS.loginPerEmail));
+  },
+  async failed(db: Queryable, ip: string, email: string): Promise<void> {
+    await rateLimited(db, buckets.loginIp(ip), LIMITS.loginPerIp);
+    await rateLimited(db, buckets.loginEmail(email), LIMITS.loginPerEmail);
+  },
+};
 
 /** Rate-limit bucket names: e-mail addresses only as a hash. */
 export const buckets = {
