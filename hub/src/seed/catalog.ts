@@ -161,7 +161,8 @@ export const OS_VARIANTS: Readonly<Record<string, OsVariant>> = {
     key: 'alpine319', family: 'alpine', ecosystem: 'apk', os: 'Alpine Linux v3.19', osvPrefix: 'ALPINE',
     kernelPackage: 'linux-lts',
     kernels: [['6.6.14-0-lts', '6.6.14-r0'], ['6.6.31-0-lts', '6.6.31-r0'], ['6.6.41-0-lts', '6.6.41-r0'], ['6.6.49-0-lts', '6.6.49-r0']],
-    version: (up, l) => `${up}-r${l}`,
+    // apk writes a patch-level suffix as _p (9.2_p1), not p.
+    version: (up, l) => `${up.replace(/p(\d+)$/, '_p$1')}-r${l}`,
   },
   sles15: {
     key: 'sles15', family: 'suse', ecosystem: 'zypper', os: 'SUSE Linux Enterprise Server 15 SP5', osvPrefix: 'SUSE',

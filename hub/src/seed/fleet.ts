@@ -93,6 +93,14 @@ export async function seedPeople(tx: Queryable, src: SeedSource, base: number): 
 
 /** Private address plan per tenant, so hosts of different tenants never share an address. */
 const PRIVATE_NETS = ['10.20', '172.16', '192.168'];
+/** Public addresses from the documentation ranges (RFC 5737), one per tenant, then the benchmarking range (RFC 2544). */
+const PUBLIC_NETS = ['203.0.113', '198.51.100', '192.0.2'];
+
+function publicIp(tenantIndex: number, k: number): string {
+  if (k < 250) return `${PUBLIC_NETS[tenantIndex]}.${k + 1}`;
+  const rest = k - 250;
+  return `198.18.${tenantIndex * 80 + Math.floor(rest / 250)}.${(rest % 250) + 1}`;
+}
 
 export async function seedAgents(tx: Queryable, src: SeedSource, base: number, tenant: SeededTenant, tenantIndex: number, count: number): Promise<number> {
   const rng = src.rng(`agents:${tenant.spec.slug}`);
@@ -112,9 +120,7 @@ export async function seedAgents(tx: Queryable, src: SeedSource, base: number, t
     const variant = OS_VARIANTS[rng.weighted(tenant.spec.os)]!;
     const env = role.tags.includes('prod') || role.tags.includes('staging') ? [] : [anchor ? 'prod' : rng.weighted([['prod', 70], ['staging', 20], ['dev', 10]] as const)];
     const tags = [...env, ...role.tags];
-    const ip = role.public
-      ? `${publicHosts < 240 ? '203.0.113' : '198.51.100'}.${10 + (publicHosts++ % 240)}`
-      : `${PRIVATE_NETS[tenantIndex]}.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
+    const ip = role.public ? publicIp(tenantIndex, publicHosts++) : `${PRIVATE_NETS[tenantIndex]}.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
     const status = anchor ? 'online' : rng.weighted([['online', 88], ['degraded', 7], ['offline', 5]] as const);
     const level = rng.weighted(tenant.spec.patchLevels.map((w, l) => [l, w] as const));
     const kernelLevel = clamp(level + (rng.chance(0.2) ? rng.pick([-1, 1]) : 0));

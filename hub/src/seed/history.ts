@@ -91,8 +91,8 @@ type Components = Record<(typeof TRUST_COMPONENTS)[number], number>;
 
 /** Component scores 30 days ago and today per tenant: acme improving, eu-bank slipping, gov-agency steady. */
 const TRUST_TRENDS: Readonly<Record<string, readonly [number[], number[]]>> = {
-  acme: [[55, 62, 58, 90, 70, 60], [64, 70, 63, 93, 72, 66]],
-  'eu-bank': [[85, 84, 88, 96, 90, 82], [79, 81, 78, 95, 83, 80]],
+  acme: [[50, 56, 52, 88, 66, 55], [66, 72, 66, 94, 73, 68]],
+  'eu-bank': [[88, 87, 90, 97, 92, 85], [78, 80, 76, 95, 82, 79]],
   'gov-agency': [[90, 88, 92, 97, 93, 90], [91, 88, 92, 97, 92, 91]],
 };
 

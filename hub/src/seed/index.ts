@@ -53,6 +53,18 @@ export const DEMO_ACCOUNTS: { email: string; password: string; tenants: string[]
  */
 export const VOLUME_PER_SCALE = { alerts: 1_500, detections: 20_000, authEvents: 100_000 } as const;
 
+/** Bulk rows per tenant at a scale (the stories come on top). */
+export function bulkVolume(scale: number): Record<string, { alerts: number; detections: number; authEvents: number }> {
+  const weights = TENANTS.reduce((s, t) => s + t.weight, 0);
+  const share = (perScale: number, weight: number) => Math.round((perScale * scale * weight) / weights);
+  return Object.fromEntries(
+    TENANTS.map((t) => [
+      t.slug,
+      { alerts: share(VOLUME_PER_SCALE.alerts, t.weight), detections: share(VOLUME_PER_SCALE.detections, t.weight), authEvents: share(VOLUME_PER_SCALE.authEvents, t.weight) },
+    ]),
+  );
+}
+
 export class SeedError extends Error {
   override name = 'SeedError';
 }
@@ -74,7 +86,7 @@ export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<SeedS
   const src = new SeedSource(seed);
   const plan = { seed, base: new Date(base).toISOString(), log };
   const total = agentTotal(scale);
-  const volume = (perScale: number, t: (typeof TENANTS)[number]) => Math.round((perScale * scale * t.weight) / TENANTS.reduce((s, x) => s + x.weight, 0));
+  const volume = bulkVolume(scale);
 
   const counts = await db.transaction(async (tx) => {
     const { tenants, users } = await seedPeople(tx, src, base);
@@ -91,9 +103,10 @@ export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<SeedS
     let detections = story.detections;
     let authEvents = story.authEvents;
     for (const tenant of tenants) {
-      alerts += await bulkAlerts(tx, plan, tenant, volume(VOLUME_PER_SCALE.alerts, tenant.spec));
-      detections += await bulkDetections(tx, plan, tenant, volume(VOLUME_PER_SCALE.detections, tenant.spec));
-      authEvents += await bulkAuthEvents(tx, plan, tenant, volume(VOLUME_PER_SCALE.authEvents, tenant.spec));
+      const v = volume[tenant.spec.slug]!;
+      alerts += await bulkAlerts(tx, plan, tenant, v.alerts);
+      detections += await bulkDetections(tx, plan, tenant, v.detections);
+      authEvents += await bulkAuthEvents(tx, plan, tenant, v.authEvents);
       log(`bulk ${tenant.spec.slug}: done (${Math.round(performance.now() - started)} ms so far)`);
     }
     const observations = await seedSla(tx, src, base, tenants);
