@@ -55,7 +55,7 @@ const CALLS: Record<ToolName, { ok: () => [string, string, object?]; bad: [strin
   monsys_list_detections: { ok: () => ['GET', '/v1/detections?since=7d&ack=open'], bad: ['GET', '/v1/detections?since=2d', 'since'] },
   monsys_get_detection: { ok: () => ['GET', `/v1/detections/${A.detection}`], bad: ['GET', '/v1/detections/123', 'detection_id'] },
   monsys_acknowledge_detection: {
-    ok: () => ['POST', `/v1/detections/${A.detection}/acknowledge`, { note: `checked ${CANARY}` }],
+    ok: () => ['POST', `/v1/detections/${A.detection}/acknowledge`, { note: "checked: benign scan" }],
     bad: ['POST', `/v1/detections/${A.detection}/acknowledge`, 'note', { note: 'x'.repeat(501) }],
   },
   monsys_list_kernel_cves: { ok: () => ['GET', '/v1/cves/kernel?min_severity=high'], bad: ['GET', '/v1/cves/kernel?min_severity=worst', 'min_severity'] },

@@ -49,7 +49,13 @@ export async function startHub(config: HubConfig, options: { db?: Db; logger?: L
       // Stop accepting, let in-flight requests finish, then close the database.
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          // Keep-alive connections that finish their request after close() began become idle later:
+          // keep closing idle ones until the server reports every connection gone.
+          const sweep = setInterval(() => server.closeIdleConnections(), 50);
+          server.close(() => {
+            clearInterval(sweep);
+            resolve();
+          });
           server.closeIdleConnections();
         });
         await new Promise<void>((resolve) => (adminSocket ? adminSocket.close(() => resolve()) : resolve()));
