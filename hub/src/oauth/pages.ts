@@ -33,7 +33,9 @@ export function pageHeaders(formActionOrigins: string[] = []): Record<string, st
     'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     'X-Frame-Options': 'DENY',
     'Cache-Control': 'no-store',
-    'Referrer-Policy': 'no-referrer',
+    // Not no-referrer: under it browsers send `Origin: null` with form posts, defeating the Origin check.
+    // same-origin sends nothing to other sites (e.g. the client's redirect URI, with the code).
+    'Referrer-Policy': 'same-origin',
     'X-Content-Type-Options': 'nosniff',
   };
 }
