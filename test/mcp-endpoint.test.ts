@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { renderToolText } from '../shared/render.js';
 import { CATALOGUE, findTool, type ToolName } from '../shared/index.js';
 import { PROMPTS } from '../shared/prompts.js';
 import { issueAccessToken } from '../hub/src/auth/tokens.js';
@@ -270,7 +271,9 @@ describe('tools/call of every tool (SDK client, 2025-11-25)', () => {
       const [summary, json] = res.content as { type: string; text: string }[];
       expect(summary!.text.startsWith(`${tool.title}:`)).toBe(true);
       expect(summary!.text.length).toBeLessThan(400);
-      expect(JSON.parse(json!.text)).toEqual(res.structuredContent);
+      // The readable copy is the output with attacker-controlled fields fenced (shared/render.ts).
+      expect(json!.text).toBe(renderToolText(tool, res.structuredContent));
+      if (!tool.untrustedFields.length) expect(JSON.parse(json!.text.slice(json!.text.indexOf('\n') + 1))).toEqual(res.structuredContent);
     }
     const log = await db.query<{ tool_name: string; client_id: string; result_status: string }>(
       `SELECT tool_name, client_id, result_status FROM mcp_call_log WHERE tenant_id = $1 AND door = 'mcp' AND user_id = $2 ORDER BY called_at`,

@@ -13,6 +13,13 @@ const Env = z.object({
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   /** Allowed browser origins for /mcp besides the hub's own (comma-separated). */
   MCP_ALLOWED_ORIGINS: z.string().default('https://claude.ai,https://claude.com'),
+  /** Largest accepted /mcp request body. Tool arguments are small; 64 KiB leaves room for batches. */
+  MCP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  /** Tool calls per token holder (user + OAuth client) per window, across all doors; 0 = off. */
+  MCP_RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  /** Tool calls per tenant per window, across all doors; 0 = off. */
+  MCP_RATE_LIMIT_PER_TENANT: z.coerce.number().int().min(0).max(10_000_000).default(1200),
+  MCP_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** When set, /metrics needs it as a bearer token; otherwise /metrics answers loopback clients only. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
@@ -29,6 +36,7 @@ export interface HubConfig {
   trustProxy: boolean;
   allowedOrigins: string[];
   metricsToken?: string;
+  limits: { maxBodyBytes: number; perToken: number; perTenant: number; windowSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -55,6 +63,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: overrides.logLevel ?? e.LOG_LEVEL,
     trustProxy: overrides.trustProxy ?? e.TRUST_PROXY === 'true',
     metricsToken: overrides.metricsToken ?? e.METRICS_TOKEN,
+    limits: overrides.limits ?? {
+      maxBodyBytes: e.MCP_MAX_BODY_BYTES,
+      perToken: e.MCP_RATE_LIMIT_PER_TOKEN,
+      perTenant: e.MCP_RATE_LIMIT_PER_TENANT,
+      windowSeconds: e.MCP_RATE_LIMIT_WINDOW_SECONDS,
+    },
     allowedOrigins: overrides.allowedOrigins ?? e.MCP_ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

@@ -15,18 +15,17 @@ import { authenticate } from '../auth/bearer.js';
 import type { Principal } from '../auth/tokens.js';
 import { DatabaseUnavailableError } from '../db/types.js';
 import type { HubDeps } from '../deps.js';
+import type { HubConfig } from '../config.js';
 import { InsufficientScopeError, ToolError, UnavailableError } from '../errors.js';
 import { invokeTool } from '../services/invoke.js';
 import { bearerChallenge } from '../http/challenge.js';
 import { allowedOrigins, completeAccept, originGuard, sendRpcError } from './http.js';
 import { landingPage } from './landing.js';
-import { mcpLimits, type McpLimits } from './limits.js';
 import { dispatchModern, LEGACY_VERSIONS, MODERN_VERSIONS, parseModern, sendModernError, sendModernResult, sendUnsupportedVersion } from './modern.js';
-import { checkRateLimit } from './rate-limit.js';
+import { checkRateLimit } from '../http/rate-limit.js';
 import { buildServer } from './server.js';
 import { RPC, RpcError } from './tools.js';
 
-export { mcpLimits, type McpLimits } from './limits.js';
 
 /** The two MCP endpoints and the protected-resource metadata each one names. @see RFC 9728 §3.1, §5.1 */
 const ENDPOINTS = [
@@ -34,7 +33,8 @@ const ENDPOINTS = [
   { path: '/', metadataPath: '' },
 ] as const;
 
-export function mountMcp(app: express.Express, deps: HubDeps, limits: McpLimits = mcpLimits()): void {
+export function mountMcp(app: express.Express, deps: HubDeps): void {
+  const limits = deps.config.limits;
   const { config } = deps;
   const audiences = [config.publicUrl, `${config.publicUrl}/mcp`, `${config.publicUrl}/v1`];
   const origins = originGuard(allowedOrigins(config.publicUrl, config.allowedOrigins));
@@ -85,7 +85,7 @@ export function mountMcp(app: express.Express, deps: HubDeps, limits: McpLimits 
   }
 }
 
-async function handlePost(deps: HubDeps, limits: McpLimits, metadata: string, req: express.Request, res: express.Response): Promise<void> {
+async function handlePost(deps: HubDeps, limits: HubConfig['limits'], metadata: string, req: express.Request, res: express.Response): Promise<void> {
   const principal = res.locals.principal as Principal;
   const body: unknown = req.body;
   const version = req.get('mcp-protocol-version');
@@ -139,7 +139,7 @@ function isRequest(m: unknown): boolean {
  */
 async function admitToolCalls(
   deps: HubDeps,
-  limits: McpLimits,
+  limits: HubConfig['limits'],
   metadata: string,
   principal: Principal,
   calls: { name: unknown; args: unknown }[],

@@ -8,9 +8,9 @@ import type { Principal } from '../auth/tokens.js';
 import { RateLimitError } from '../errors.js';
 import { freshDb, type TestDb } from '../../../test/harness/db.js';
 import { allowedOrigins, completeAccept, decodeMcpHeader, sanitizeEcho } from './http.js';
-import { mcpLimits } from './limits.js';
+import { loadConfig } from '../config.js';
 import { getPrompt } from './prompts.js';
-import { checkRateLimit } from './rate-limit.js';
+import { checkRateLimit } from '../http/rate-limit.js';
 import { callTool, listTools, RpcError, summarize } from './tools.js';
 
 const principal = (role: Role, over: Partial<Principal> = {}): Principal => ({
@@ -137,9 +137,10 @@ describe('HTTP helpers', () => {
   });
 
   it('read limits from the environment and refuse nonsense', () => {
-    expect(mcpLimits({})).toEqual({ maxBodyBytes: 65536, perToken: 120, perTenant: 1200, windowSeconds: 60 });
-    expect(mcpLimits({ MCP_RATE_LIMIT_PER_TOKEN: '7' }).perToken).toBe(7);
-    expect(() => mcpLimits({ MCP_RATE_LIMIT_PER_TENANT: '0' })).toThrow(/MCP_RATE_LIMIT_PER_TENANT/);
+    expect(loadConfig({}).limits).toEqual({ maxBodyBytes: 65536, perToken: 120, perTenant: 1200, windowSeconds: 60 });
+    expect(loadConfig({ MCP_RATE_LIMIT_PER_TOKEN: '7' }).limits.perToken).toBe(7);
+    expect(loadConfig({ MCP_RATE_LIMIT_PER_TENANT: '0' }).limits.perTenant).toBe(0);
+    expect(() => loadConfig({ MCP_RATE_LIMIT_PER_TENANT: '-1' })).toThrow(/MCP_RATE_LIMIT_PER_TENANT/);
   });
 });
 
@@ -161,7 +162,7 @@ describe('rate limit on the call log (PGlite)', () => {
     );
 
   it('counts the window per token holder and per tenant, and says when to retry', async () => {
-    const limits = { maxBodyBytes: 1, perToken: 2, perTenant: 3, windowSeconds: 60 };
+    const limits = { perToken: 2, perTenant: 3, windowSeconds: 60 };
     const me = principal('admin', { tenantId: tenant, userId: users[0]!, clientId: 'mcp_a' });
     await log(users[0]!, 'mcp_a', 50);
     await log(users[0]!, 'mcp_other', 10); // another client of the same user: its own budget
@@ -177,5 +178,7 @@ describe('rate limit on the call log (PGlite)', () => {
     const other = principal('admin', { tenantId: tenant, userId: users[1]!, clientId: 'mcp_a' });
     await expect(checkRateLimit(db, other, 1, limits)).rejects.toBeInstanceOf(RateLimitError);
     await expect(checkRateLimit(db, other, 0, limits)).resolves.toBeUndefined();
+    // 0 turns a budget off.
+    await expect(checkRateLimit(db, other, 1, { ...limits, perToken: 0, perTenant: 0 })).resolves.toBeUndefined();
   });
 });

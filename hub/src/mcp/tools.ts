@@ -9,6 +9,7 @@ import { CATALOGUE, findTool, roleAtLeast, type CatalogueTool } from '../../../s
 import type { Principal } from '../auth/tokens.js';
 import { ToolError } from '../errors.js';
 import { invokeTool, type InvokeDeps } from '../services/invoke.js';
+import { renderToolText } from '../../../shared/render.js';
 
 /** A JSON-RPC error raised by a handler; the SDK's Protocol and modern.ts both send `code` and `message` as given. */
 export class RpcError extends Error {
@@ -100,9 +101,9 @@ export async function callTool(deps: InvokeDeps, principal: Principal, name: unk
     return {
       content: [
         { type: 'text', text: summarize(tool, output) },
-        // Serialized JSON as well, for clients that show the model only text content.
-        // @see MCP spec 2025-06-18, server/tools "Structured Content" (SHOULD, for backwards compatibility)
-        { type: 'text', text: JSON.stringify(output) },
+        // Serialized JSON as well, for clients that show the model only text content, with attacker-controlled
+        // fields fenced as quoted data. @see MCP spec 2025-06-18, server/tools "Structured Content"
+        { type: 'text', text: renderToolText(tool, output) },
       ],
       structuredContent: output,
     };

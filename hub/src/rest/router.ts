@@ -6,6 +6,7 @@ import express from 'express';
 import { CATALOGUE } from '../../../shared/index.js';
 import { authenticate } from '../auth/bearer.js';
 import { invokeTool } from '../services/invoke.js';
+import { checkRateLimit } from '../http/rate-limit.js';
 import type { HubDeps } from '../deps.js';
 
 export function restRouter(deps: HubDeps): express.Router {
@@ -20,6 +21,7 @@ export function restRouter(deps: HubDeps): express.Router {
       res.locals.principal = principal;
       const body = method === 'post' && req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
       const args = { ...(req.query as Record<string, unknown>), ...body, ...req.params };
+      await checkRateLimit(deps.db, principal, 1, deps.config.limits);
       const output = await invokeTool(deps, principal, tool.name, args, 'rest');
       res.set('Cache-Control', 'no-store').json(output);
     });
