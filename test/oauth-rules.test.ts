@@ -197,6 +197,19 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
       expect(typeof r.json.error_description).toBe('string');
     });
 
+    it('rate-limits registrations per client address (429 with Retry-After)', async () => {
+      // Fill this window's counter to the limit, as if many registrations had just been made.
+      await db.query(
+        `INSERT INTO rate_limits (bucket, window_start, hits) SELECT bucket, window_start, 120 FROM rate_limits WHERE bucket LIKE 'register:%'
+         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = 120`,
+      );
+      const r = await register({ client_name: 'one too many', redirect_uris: ['https://app.example/cb'] });
+      expect(r.status).toBe(429);
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(r.json.error).toBe('temporarily_unavailable');
+      await db.query(`DELETE FROM rate_limits WHERE bucket LIKE 'register:%'`);
+    });
+
     it('refuses grant types other than authorization_code and refresh_token', async () => {
       const r = await register({ redirect_uris: ['https://app.example/cb'], grant_types: ['client_credentials'] });
       expect(r).toMatchObject({ status: 400, json: { error: 'invalid_client_metadata' } });
