@@ -4,7 +4,7 @@
  * makes a retried batch idempotent. Limits keep one request's work bounded.
  */
 import { z } from 'zod';
-import { SEVERITY_ORDER } from '../../../shared/index.js';
+import { AlertCategory, AuthMethod, DetectionKind, Severity } from '../../../shared/schemas.js';
 
 /** Caps per request (documented in docs/ingest.md). */
 export const LIMITS = {
@@ -17,7 +17,6 @@ export const LIMITS = {
   tags: 32,
 } as const;
 
-const Severity = z.enum(SEVERITY_ORDER as [string, ...string[]]);
 const Ip = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
 const Time = z.iso.datetime({ offset: true });
 const Country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "DE"');
@@ -63,7 +62,8 @@ export type Inventory = z.infer<typeof Inventory>;
 
 const Detection = z.strictObject({
   id: z.uuid(),
-  kind: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be a lowercase identifier such as "ssh_bruteforce"'),
+  /** The kinds the tools know (shared/schemas.ts): anything else could not be shown by monsys_get_detection. */
+  kind: DetectionKind,
   severity: Severity,
   title: text(300),
   description: z.string().max(8000),
@@ -80,7 +80,7 @@ const Detection = z.strictObject({
 const Alert = z.strictObject({
   id: z.uuid(),
   severity: Severity,
-  category: z.enum(['malware', 'intrusion', 'vulnerability', 'configuration', 'availability', 'compliance']),
+  category: AlertCategory,
   title: text(300),
   description: z.string().max(8000),
   status: z.enum(['open', 'resolved']).default('open'),
@@ -94,7 +94,7 @@ const AuthEvent = z.strictObject({
   username: text(256),
   src_ip: Ip,
   src_country: Country.optional(),
-  method: z.enum(['ssh_password', 'ssh_key', 'sudo', 'rdp', 'web']),
+  method: AuthMethod,
   success: z.boolean(),
   /** The detection (already sent, or in this batch) this event belongs to. */
   detection_id: z.uuid().optional(),

@@ -18,7 +18,7 @@ function distroOf(osRelease: { id: string; version_id?: string }): DistroTarget 
 async function requireAgent(tx: Queryable, p: AgentPrincipal, agentId: string): Promise<void> {
   await bindAgent(tx, p, agentId);
   const r = await tx.query('SELECT 1 FROM agents WHERE tenant_id = $1 AND id = $2', [p.tenantId, agentId]);
-  if (!r.rowCount) throw new ToolError('not_found', 'Unknown agent: send a heartbeat before its inventory or events.', { field: 'agent_id' });
+  if (!r.rows.length) throw new ToolError('not_found', 'Unknown agent: send a heartbeat before its inventory or events.', { field: 'agent_id' });
 }
 
 /** Creates or updates the agent; last_seen_at is the hub's clock, not the agent's. */

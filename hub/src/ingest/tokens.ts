@@ -83,14 +83,14 @@ export class AgentMismatchError extends ForbiddenError {
 export async function bindAgent(tx: Queryable, p: AgentPrincipal, agentId: string): Promise<void> {
   if (p.agentId && p.agentId !== agentId) throw new AgentMismatchError();
   const elsewhere = await tx.query('SELECT 1 FROM agents WHERE id = $1 AND tenant_id <> $2', [agentId, p.tenantId]);
-  if (elsewhere.rowCount) throw new AgentMismatchError();
+  if (elsewhere.rows.length) throw new AgentMismatchError();
   if (!p.agentId) {
     const other = await tx.query('SELECT 1 FROM enrollment_tokens WHERE tenant_id = $1 AND agent_id = $2 AND id <> $3 AND revoked_at IS NULL', [
       p.tenantId,
       agentId,
       p.tokenId,
     ]);
-    if (other.rowCount) throw new AgentMismatchError();
+    if (other.rows.length) throw new AgentMismatchError();
     await tx.query('UPDATE enrollment_tokens SET agent_id = $2 WHERE id = $1 AND agent_id IS NULL', [p.tokenId, agentId]);
     p.agentId = agentId;
   }
