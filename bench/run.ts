@@ -226,7 +226,7 @@ interface ToolRow {
 async function benchSize(size: Size) {
   const { url, seededMs } = await datasetUrl(size);
   const f = await fixture(url);
-  const hub = await startProcess(['hub/src/main.ts', 'serve', '--port', '0'], { DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_MAX: '10', MCP_RATE_LIMIT_PER_MINUTE: '100000000', MCP_TENANT_RATE_LIMIT_PER_MINUTE: '100000000' }, /listening on (http:\/\/\S+)/);
+  const hub = await startProcess(['hub/src/main.ts', 'serve', '--port', '0'], { DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_MAX: '10', MCP_RATE_LIMIT_PER_TOKEN: '0', MCP_RATE_LIMIT_PER_TENANT: '0' }, /listening on (http:\/\/\S+)/);
   const base = hub.match[1]!;
   const baseline = await startProcess(['bench/baseline-server.ts', url, f.principalJson], {}, /listening (\d+)/);
   const baselineBase = `http://127.0.0.1:${baseline.match[1]}`;
@@ -261,7 +261,7 @@ async function benchSize(size: Size) {
 async function benchPglite() {
   // The hub on its embedded database at demo size, for comparison with PostgreSQL.
   const dir = join(ROOT, '.scratch', `bench-pglite-${process.pid}`);
-  const hub = await startProcess(['hub/src/main.ts', 'start', '--port', '0'], { DATA_DIR: dir, LOG_LEVEL: 'warn', MCP_RATE_LIMIT_PER_MINUTE: '100000000', MCP_TENANT_RATE_LIMIT_PER_MINUTE: '100000000' }, /Bearer (mat_[A-Za-z0-9_-]{43})" (http:\/\/\S+)\/v1\/kpi-summary/);
+  const hub = await startProcess(['hub/src/main.ts', 'start', '--port', '0'], { DATA_DIR: dir, LOG_LEVEL: 'warn', MCP_RATE_LIMIT_PER_TOKEN: '0', MCP_RATE_LIMIT_PER_TENANT: '0' }, /Bearer (mat_[A-Za-z0-9_-]{43})" (http:\/\/\S+)\/v1\/kpi-summary/);
   const [, token, base] = hub.match as unknown as [string, string, string];
   try {
     const out: { tool: ToolName; connections: number; rest: Load }[] = [];
