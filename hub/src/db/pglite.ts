@@ -12,7 +12,8 @@ function wrap(pg: Pick<PGlite, 'query'>): Queryable {
   return {
     async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
       const r = await pg.query<T>(sql, params as unknown[]);
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+      // PGlite reports affectedRows 0 for a SELECT; PostgreSQL counts the rows returned. Match pg.
+      return { rows: r.rows, rowCount: r.rows.length || r.affectedRows || 0 };
     },
   };
 }
