@@ -9,6 +9,7 @@ import { TRUST_COMPONENTS } from '../../../shared/tools/trust-score.js';
 import { DRIVERS, freshDb, type TestDb } from '../../../test/harness/db.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { slaFigures } from '../services/sla.js';
+import { withDeferredIndexes } from './bulk.js';
 import { agentTotal } from './fleet.js';
 import { AUDIT_BODY_MARKER, DEMO_ACCOUNTS, bulkVolume, PLANTED_INJECTIONS, SeedError, TOR_EXIT_IP, VOLUME_PER_SCALE, seedDemo, type SeedSummary } from './index.js';
 
@@ -373,6 +374,20 @@ describe.each(DRIVERS)('demo data on %s', (driver) => {
     await expect(seedDemo(db, { scale: Number.NaN })).rejects.toThrow(/scale/);
     await expect(seedDemo(db, { seed: -1 })).rejects.toThrow(/seed/);
     await expect(seedDemo(db, { seed: 1.5 })).rejects.toThrow(/seed/);
+  });
+
+  it('rebuilds exactly the indexes it drops for a large load', async () => {
+    const indexes = async () =>
+      (await db.query<{ d: string }>("SELECT indexname || ': ' || indexdef AS d FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1")).rows.map((r) => r.d);
+    const before = await indexes();
+    const during = await db.transaction(async (tx) =>
+      withDeferredIndexes(tx, ['alerts', 'detected_events', 'auth_events'], () => {}, async () =>
+        (await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_indexes WHERE tablename IN ('alerts', 'detected_events', 'auth_events')")).rows[0]!.n,
+      ),
+    );
+    expect(during).toBe(3); // only the primary keys stay while loading
+    expect(await indexes()).toEqual(before);
+    expect(before.some((d) => d.startsWith('auth_events_src_ip:'))).toBe(true);
   });
 
   it('is deterministic: the same seed gives the same rows, another seed other rows', async () => {
