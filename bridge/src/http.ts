@@ -47,11 +47,13 @@ export async function hubFetch(url: string | URL, options: HubFetchOptions = {})
     return await fetch(target, { ...init, signal: combined, dispatcher: dispatcher() } as RequestInit);
   } catch (err) {
     if (deadline.aborted) {
-      throw new BridgeError('hub_unreachable', `The monsys hub at ${target.origin} did not answer within ${Math.round(timeoutMs / 1000)} s. It may be down or slow; retry in a minute.`);
+      throw new BridgeError('hub_unreachable', `The monsys hub at ${target.origin} did not answer within ${duration(timeoutMs)}. It may be down or slow; retry in a minute.`);
     }
     throw new BridgeError('hub_unreachable', `Cannot reach the monsys hub at ${target.origin} (${networkCause(err)}). Check the address, your network or proxy settings (HTTPS_PROXY), then retry.`);
   }
 }
+
+const duration = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
 
 /** A short, safe description of a network failure: its error code, never a response body. */
 function networkCause(err: unknown): string {
@@ -63,4 +65,9 @@ function networkCause(err: unknown): string {
 /** For oauth4webapi's customFetch hook: same dispatcher and deadline. */
 export function oauthFetch(timeoutMs = DEFAULT_TIMEOUT_MS) {
   return (url: string, init: RequestInit): Promise<Response> => hubFetch(url, { ...init, timeoutMs });
+}
+
+/** Reads and discards a body we do not need, so the keep-alive connection can be reused. */
+export async function drain(response: Response): Promise<void> {
+  await response.arrayBuffer().catch(() => undefined);
 }

@@ -6,7 +6,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogueTool } from '../../shared/index.js';
 import { BridgeError } from './errors.js';
-import { hubFetch } from './http.js';
+import { drain, hubFetch } from './http.js';
 import type { Session } from './session.js';
 
 export interface HubRequest {
@@ -116,11 +116,11 @@ export async function forwardToolCall(session: Session, tool: CatalogueTool, arg
     let response = await send(token);
     if (response.status === 401) {
       // Expired early or revoked: try the refresh token once, then give up with the fix.
-      await response.body?.cancel();
+      await drain(response);
       token = (await session.refresh(token)).access_token;
       response = await send(token);
       if (response.status === 401) {
-        await response.body?.cancel();
+        await drain(response);
         throw new BridgeError('reauth_required', session.reauthMessage('Your monsys sign-in has expired or was revoked.'));
       }
     }

@@ -1,7 +1,7 @@
 /** `status`: who this profile is signed in as, and whether the hub answers. Its answer goes to stdout. */
 import { Command } from 'commander';
 import { BridgeError } from '../errors.js';
-import { hubFetch } from '../http.js';
+import { drain, hubFetch } from '../http.js';
 import { Session } from '../session.js';
 import type { StoredToken } from '../token-store.js';
 import { addCommonOptions, resolveContext, type CommonOptions, type Context } from './options.js';
@@ -25,14 +25,14 @@ async function probe(ctx: Context, token: StoredToken | undefined): Promise<Pick
   try {
     if (!token) {
       const r = await hubFetch(`${ctx.hub}/healthz`, { timeoutMs: 10_000 });
-      await r.body?.cancel();
+      await drain(r);
       return { hub_answers: r.ok, tenant: null, problem: r.ok ? null : `The hub answered HTTP ${r.status} on /healthz.` };
     }
     const session = new Session(ctx.hub, ctx.profile, ctx.store, ctx.fileStore);
     let access = await session.accessToken();
     let r = await hubFetch(`${ctx.hub}/v1/kpi-summary`, { headers: { Authorization: `Bearer ${access}` }, timeoutMs: 10_000 });
     if (r.status === 401) {
-      await r.body?.cancel();
+      await drain(r);
       access = (await session.refresh(access)).access_token;
       r = await hubFetch(`${ctx.hub}/v1/kpi-summary`, { headers: { Authorization: `Bearer ${access}` }, timeoutMs: 10_000 });
     }
