@@ -90,10 +90,20 @@ async function logIn(page: Page, email: string, password = PASSWORD): Promise<vo
 /** Clicks a button and returns the URL the browser lands on at the client's redirect URI. */
 async function clickToCallback(page: Page, selector: string): Promise<URL> {
   const [request] = await Promise.all([page.waitForRequest((r) => r.url().startsWith(`${REDIRECT}?`)), page.click(selector)]);
+  // Let the navigation finish, so that the next goto on this page is not racing it.
+  await page.waitForURL((u) => u.toString().startsWith(`${REDIRECT}?`));
   return new URL(request.url());
 }
 
-async function exchange(clientId: string, code: string, verifier: string): Promise<Record<string, string>> {
+interface TokenResponse {
+  access_token: string;
+  refresh_token: string;
+  scope: string;
+  token_type: string;
+  expires_in: number;
+}
+
+async function exchange(clientId: string, code: string, verifier: string): Promise<TokenResponse> {
   // Step 3 of the product page: form-encoded, exactly its fields.
   const res = await fetch(`${hub.url}/mcp/oauth/token`, {
     method: 'POST',
@@ -101,8 +111,9 @@ async function exchange(clientId: string, code: string, verifier: string): Promi
     body: `grant_type=authorization_code&code=${code}&redirect_uri=${REDIRECT}&client_id=${clientId}&code_verifier=${verifier}`,
   });
   expect(res.headers.get('cache-control')).toContain('no-store');
-  const body = (await res.json()) as Record<string, string>;
+  const body = (await res.json()) as TokenResponse;
   expect(res.status, JSON.stringify(body)).toBe(200);
+  expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
   return body;
 }
 
