@@ -6,6 +6,7 @@
  */
 import type { Queryable } from '../db/types.js';
 import { TRUST_COMPONENTS } from '../../../shared/tools/trust-score.js';
+import { TRUST_WEIGHTS } from '../services/trust.js';
 import { iso, type SeededTenant } from './fleet.js';
 import { insertRows, sqlUuid, type Rng, type SeedSource } from './random.js';
 
@@ -87,26 +88,34 @@ function spreadFailures(rng: Rng, totals: number[], observedPct: number): number
   return bad;
 }
 
-type Components = Record<(typeof TRUST_COMPONENTS)[number], number>;
+/** A component score per name, as trust_score_history.components stores it. */
+export type ComponentScores = Record<(typeof TRUST_COMPONENTS)[number], number>;
 
-/** Component scores 30 days ago and today per tenant: acme improving, eu-bank slipping, gov-agency steady. */
-const TRUST_TRENDS: Readonly<Record<string, readonly [number[], number[]]>> = {
-  acme: [[50, 56, 52, 88, 66, 55], [66, 72, 66, 94, 73, 68]],
-  'eu-bank': [[88, 87, 90, 97, 92, 85], [78, 80, 76, 95, 82, 79]],
-  'gov-agency': [[90, 88, 92, 97, 93, 90], [91, 88, 92, 97, 92, 91]],
-};
+/**
+ * How far each component was from today's value 29 days ago, per tenant: acme has been
+ * improving, eu-bank slipping, gov-agency steady. Today's row is the live score itself
+ * (computed by the Trust Score service from the seeded data), so the tool's 7-day delta
+ * tells this trend rather than a jump between made-up history and live data.
+ */
+const TRUST_DRIFT: Readonly<Record<string, number>> = { acme: -10, 'eu-bank': 9, 'gov-agency': 0 };
 
-export async function seedTrustHistory(tx: Queryable, src: SeedSource, base: number, tenants: SeededTenant[]): Promise<number> {
+export async function seedTrustHistory(
+  tx: Queryable,
+  src: SeedSource,
+  base: number,
+  tenants: SeededTenant[],
+  live: (tenant: SeededTenant) => Promise<ComponentScores>,
+): Promise<number> {
   const rows: unknown[][] = [];
   for (const tenant of tenants) {
     const rng = src.rng(`trust:${tenant.spec.slug}`);
-    const [from, to] = TRUST_TRENDS[tenant.spec.slug]!;
+    const today = await live(tenant);
+    const drift = TRUST_DRIFT[tenant.spec.slug] ?? 0;
     for (let k = 29; k >= 0; k--) {
-      const t = (29 - k) / 29;
       const components = Object.fromEntries(
-        TRUST_COMPONENTS.map((name, i) => [name, clamp(Math.round(from[i]! + (to[i]! - from[i]!) * t + (k === 0 ? 0 : rng.int(-1, 1))))]),
-      ) as Components;
-      const score = Math.round(Object.values(components).reduce((s, v) => s + v, 0) / TRUST_COMPONENTS.length);
+        TRUST_COMPONENTS.map((name) => [name, k === 0 ? today[name] : clamp(Math.round(today[name] + (drift * k) / 29 + rng.int(-1, 1)))]),
+      ) as ComponentScores;
+      const score = clamp(Math.round(TRUST_COMPONENTS.reduce((s, name) => s + TRUST_WEIGHTS[name] * components[name], 0)));
       rows.push([tenant.id, new Date(base - k * DAY).toISOString().slice(0, 10), score, JSON.stringify(components)]);
     }
   }

@@ -12,8 +12,10 @@
 import type { Db } from '../db/types.js';
 import { DEMO_USERS, TENANTS } from './catalog.js';
 import { bulkAlerts, bulkAuthEvents, bulkDetections, withDeferredIndexes } from './bulk.js';
-import { agentTotal, seedAdvisories, seedAgents, seedPeople, tenantShare } from './fleet.js';
-import { seedAckAudit, seedAudit, seedSla, seedTrustHistory } from './history.js';
+import { agentTotal, seedAdvisories, seedAgents, seedPeople, tenantShare, type SeededTenant } from './fleet.js';
+import { seedAckAudit, seedAudit, seedSla, seedTrustHistory, type ComponentScores } from './history.js';
+import type { Principal } from '../auth/tokens.js';
+import { computeTrust } from '../services/trust.js';
 import { SeedSource } from './random.js';
 import { seedStories } from './stories.js';
 
@@ -117,7 +119,12 @@ export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<SeedS
     if (scale >= DEFER_INDEXES_FROM_SCALE) await withDeferredIndexes(tx, ['alerts', 'detected_events', 'auth_events'], log, bulk);
     else await bulk();
     const observations = await seedSla(tx, src, base, tenants);
-    await seedTrustHistory(tx, src, base, tenants);
+    // The live Trust Score of each tenant, as the tool will compute it, anchors the history's last day.
+    const txDb: Db = { ...db, query: (sql, params) => tx.query(sql, params) };
+    await seedTrustHistory(tx, src, base, tenants, async (tenant) => {
+      const { output } = await computeTrust({ db: txDb, principal: seedPrincipal(tenant) });
+      return Object.fromEntries(output.components.map((c) => [c.name, c.score])) as ComponentScores;
+    });
     const audit = (await seedAudit(tx, src, base, tenants)) + (await seedAckAudit(tx, seed));
     log(`history: ${observations} SLA observations, 30 days of trust score, ${audit} audit events`);
     return { tenants: tenants.length, users: users.length, agents, alerts, detections, authEvents };
@@ -127,6 +134,24 @@ export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<SeedS
   const ms = Math.round(performance.now() - started);
   log(`seeded in ${ms} ms`);
   return { ...counts, ms };
+}
+
+/** The tenant's admin, as the Trust Score service sees a caller (it reads only the tenant from it). */
+function seedPrincipal(tenant: SeededTenant): Principal {
+  const admin = tenant.members.find((m) => m.role === 'admin')!;
+  return {
+    tokenId: '00000000-0000-0000-0000-000000000000',
+    tenantId: tenant.id,
+    tenantSlug: tenant.spec.slug,
+    userId: admin.id,
+    email: admin.email,
+    role: admin.role,
+    scopes: ['mcp.read'],
+    clientId: null,
+    audience: null,
+    expiresAt: new Date(Date.now() + 60_000),
+    pseudonymize: false,
+  };
 }
 
 /** Seeding twice would duplicate the fleet; say so instead. */
