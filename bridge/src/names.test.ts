@@ -1,0 +1,43 @@
+/** Derived names and paths: per hub and profile, never shared between tenants. */
+import { describe, expect, it } from 'vitest';
+import { BridgeError } from './errors.js';
+import { checkProfile, keychainService, loginCommand, mcpResource, normalizeHubUrl, serverEntryName, tokenFileName } from './names.js';
+import { claudeConfigPath, stateDir } from './paths.js';
+
+describe('names', () => {
+  it('normalizes hub URLs to the issuer form and refuses plain http off loopback', () => {
+    expect(normalizeHubUrl('https://api.monsys.ai/')).toBe('https://api.monsys.ai');
+    expect(normalizeHubUrl('https://hub.example.com/monsys/')).toBe('https://hub.example.com/monsys');
+    expect(normalizeHubUrl('http://127.0.0.1:8787')).toBe('http://127.0.0.1:8787');
+    expect(() => normalizeHubUrl('http://api.monsys.ai')).toThrow(/must use https/);
+    expect(() => normalizeHubUrl('https://u:p@api.monsys.ai')).toThrow(BridgeError);
+    expect(() => normalizeHubUrl('not a url')).toThrow(/Invalid --hub/);
+    expect(mcpResource('https://api.monsys.ai')).toBe('https://api.monsys.ai/mcp');
+  });
+
+  it('gives every hub and profile its own keychain item, file and config entry', () => {
+    const a = keychainService('https://api.monsys.ai', 'acme');
+    expect(a).toBe('monsys-bridge https://api.monsys.ai profile=acme');
+    expect(new Set([a, keychainService('https://api.monsys.ai', 'eu-bank'), keychainService('https://eu.monsys.ai', 'acme')]).size).toBe(3);
+    expect(tokenFileName('https://api.monsys.ai', 'acme')).toMatch(/^[0-9a-f]{32}\.json$/);
+    expect(tokenFileName('https://api.monsys.ai', 'acme')).not.toBe(tokenFileName('https://api.monsys.ai', 'eu-bank'));
+    expect(serverEntryName('acme')).toBe('monsys-acme');
+    expect(loginCommand('https://api.monsys.ai', 'acme')).toBe('npx -y @monsys/claude-bridge login --hub https://api.monsys.ai --profile acme');
+  });
+
+  it('accepts only plain profile names', () => {
+    expect(checkProfile('eu-bank_2')).toBe('eu-bank_2');
+    for (const bad of ['', 'Acme', '../x', 'a b', 'x'.repeat(64)]) expect(() => checkProfile(bad)).toThrow(/Invalid profile/);
+  });
+});
+
+describe('paths', () => {
+  it("finds Claude Desktop's config on each platform", () => {
+    expect(claudeConfigPath({ HOME: '/Users/t' }, 'darwin')).toBe('/Users/t/Library/Application Support/Claude/claude_desktop_config.json');
+    expect(claudeConfigPath({ APPDATA: 'C:\\Users\\t\\AppData\\Roaming' }, 'win32')).toBe('C:\\Users\\t\\AppData\\Roaming\\Claude\\claude_desktop_config.json');
+    expect(claudeConfigPath({ HOME: '/home/t' }, 'linux')).toBe('/home/t/.config/Claude/claude_desktop_config.json');
+    expect(claudeConfigPath({ HOME: '/home/t', XDG_CONFIG_HOME: '/cfg' }, 'linux')).toBe('/cfg/Claude/claude_desktop_config.json');
+    expect(stateDir({ HOME: '/home/t' }, 'linux')).toBe('/home/t/.config/monsys-bridge');
+    expect(stateDir({ MONSYS_BRIDGE_HOME: '/x' }, 'linux')).toBe('/x');
+  });
+});
