@@ -49,8 +49,12 @@ export class KeychainStore implements TokenStore {
     } catch (err) {
       throw noKeychain(hub, profile, `the keychain module could not be loaded: ${(err as Error).message.slice(0, 120)}`);
     }
-    // Linux: require the Secret Service instead of the silent kernel-keyring fallback.
-    return new this.keyring.AsyncEntry(keychainService(hub, profile), KEYCHAIN_ACCOUNT, { linux: { store: 'secret-service' } });
+    try {
+      // Linux: require the Secret Service instead of the silent kernel-keyring fallback.
+      return new this.keyring.AsyncEntry(keychainService(hub, profile), KEYCHAIN_ACCOUNT, { linux: { store: 'secret-service' } });
+    } catch (err) {
+      throw keychainFailure(hub, profile, err);
+    }
   }
 
   async get(hub: string, profile: string): Promise<StoredToken | undefined> {
