@@ -88,6 +88,19 @@ function metricsAllowed(req: express.Request, token: string | undefined): boolea
   return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
 }
 
+/**
+ * Errors Express and body-parser raise for requests they cannot read (URIError from a path parameter's
+ * percent-encoding; http-errors with `expose` for unsupported charsets and encodings, aborted bodies).
+ * Their own messages quote the request, so each gets a fixed one. Undefined for anything else.
+ */
+export function clientError(err: unknown): { status: number; message: string } | undefined {
+  if (err instanceof URIError) return { status: 400, message: 'The request URL is not valid percent-encoding.' };
+  const e = err as { status?: unknown; expose?: unknown; type?: unknown };
+  if (typeof e?.status !== 'number' || e.status < 400 || e.status > 499 || e.expose !== true) return undefined;
+  if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') return { status: 415, message: 'The request body\u2019s charset or content encoding is not supported; send UTF-8 JSON.' };
+  return { status: e.status, message: 'The request could not be read.' };
+}
+
 /** The one place that turns errors into HTTP responses for the JSON API. */
 function errorHandler(deps: HubDeps): express.ErrorRequestHandler {
   return (err, req, res, _next) => {
@@ -98,6 +111,11 @@ function errorHandler(deps: HubDeps): express.ErrorRequestHandler {
       return void res.status(413).json({ error: { code: 'payload_too_large', message: 'The request body is too large.' } });
     } else if ((err as { type?: string }).type === 'entity.parse.failed') {
       return void res.status(400).json({ error: { code: 'invalid_json', message: 'The request body is not valid JSON.' } });
+    } else if (clientError(err)) {
+      // The request itself is unreadable (a path segment that is not valid percent-encoding, a body in a
+      // charset or encoding we do not read): the client's fault, answered without echoing any of it.
+      const { status, message } = clientError(err)!;
+      return void res.status(status).set('Cache-Control', 'no-store').json({ error: { code: 'invalid_request', message } });
     } else {
       deps.logger.error({ reqId: res.locals.requestId, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unhandled error');
       e = new ToolError('internal_error', 'The monsys hub hit an internal error. It has been logged; retry later.');
