@@ -10,7 +10,7 @@
 import express from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { findTool } from '../../../shared/index.js';
-import { resourceMetadataUrl } from '../app.js';
+import { clientError, resourceMetadataUrl } from '../app.js';
 import { authenticate } from '../auth/bearer.js';
 import type { Principal } from '../auth/tokens.js';
 import { DatabaseUnavailableError } from '../db/types.js';
@@ -173,6 +173,8 @@ function errorHandler(deps: HubDeps, metadata: string): express.ErrorRequestHand
     const type = (err as { type?: string }).type;
     if (type === 'entity.too.large') return sendRpcError(res, 413, RPC.server, 'Payload Too Large: the request body exceeds the limit of this endpoint.');
     if (type === 'entity.parse.failed') return sendRpcError(res, 400, RPC.parseError, 'Parse error: the request body is not valid JSON.');
+    const unreadable = clientError(err);
+    if (unreadable) return sendRpcError(res, unreadable.status, RPC.server, unreadable.message);
     if (err instanceof DatabaseUnavailableError) err = new UnavailableError();
     if (err instanceof ToolError) {
       const headers: Record<string, string> = {};
