@@ -288,11 +288,15 @@ describe('fuzzing every tool and raw JSON-RPC (REST and /mcp)', () => {
       fc.constant(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(70_000) } })),
     );
     const version = fc.constantFrom(undefined, '2024-11-05', '2025-06-18', '2025-11-25', '2026-07-28', '1999-01-01', '\u00ff', '');
+    const contentType = fc.oneof(
+      { weight: 6, arbitrary: fc.constant('application/json') },
+      fc.constantFrom('text/plain', 'application/json; charset=utf-16', 'application/json; charset=koi8-r', 'application/x-www-form-urlencoded', 'multipart/form-data'),
+    );
     const header = fc.option(fc.oneof(fc.constantFrom('tools/call', 'tools/list', '=?base64?!!?='), fc.string({ unit: 'binary-ascii', maxLength: 20 })), { nil: undefined });
     await fc.assert(
-      fc.asyncProperty(body, version, header, header, async (b, v, mcpMethod, mcpName) => {
+      fc.asyncProperty(body, version, header, header, contentType, async (b, v, mcpMethod, mcpName, ctype) => {
         bump('mcp:raw');
-        const headers: Record<string, string> = {};
+        const headers: Record<string, string> = { 'content-type': ctype };
         if (v !== undefined) headers['mcp-protocol-version'] = v;
         // Header values must be Latin-1 printable for fetch to send them at all.
         if (mcpMethod !== undefined && /^[\x20-\x7e]*$/.test(mcpMethod)) headers['mcp-method'] = mcpMethod;
