@@ -5,8 +5,10 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogueTool } from '../../shared/index.js';
+import { renderToolText } from '../../shared/render.js';
 import { BridgeError } from './errors.js';
 import { drain, hubFetch } from './http.js';
+import { debug } from './log.js';
 import type { Session } from './session.js';
 
 export interface HubRequest {
@@ -42,47 +44,60 @@ export function buildRequest(hub: string, tool: CatalogueTool, args: Record<stri
   return { method: 'POST', url, body: JSON.stringify(rest) };
 }
 
-/** A tool error result: text the model reads, flagged so it is not mistaken for data. */
-export function toolError(message: string): CallToolResult {
-  return { content: [{ type: 'text', text: message }], isError: true };
+/** A tool error result: text the model reads, flagged so it is not mistaken for data. Same form as the hub's `/mcp`. */
+export function toolError(code: string, message: string): CallToolResult {
+  return { content: [{ type: 'text', text: `Error (${code}): ${message}` }], isError: true };
 }
 
-/** The structured answer, with a short line of text first and the JSON for clients that read text only. */
+/** The structured answer, a one-line digest, and the JSON with untrusted fields fenced (shared/render.ts), as the hub's `/mcp` sends. */
 export function toolSuccess(tool: CatalogueTool, output: Record<string, unknown>): CallToolResult {
   return {
+    content: [
+      { type: 'text', text: summarize(tool, output) },
+      { type: 'text', text: renderToolText(tool, output) },
+    ],
     structuredContent: output,
-    content: [{ type: 'text', text: `${summarize(tool, output)}\n${JSON.stringify(output)}` }],
   };
 }
 
-function summarize(tool: CatalogueTool, output: Record<string, unknown>): string {
-  const list = Object.entries(output).find(([, v]) => Array.isArray(v));
-  if (list && typeof output.total === 'number') {
-    return `${tool.title}: ${(list[1] as unknown[]).length} of ${output.total} ${list[0].replace(/_/g, ' ')}.`;
+/**
+ * A one-line digest derived from the output's shape (list lengths, totals, top-level figures); it never
+ * quotes text fields. The same digest as hub/src/mcp/tools.ts `summarize` (a test compares them).
+ */
+export function summarize(tool: Pick<CatalogueTool, 'title'>, output: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(output)) {
+    const label = key.replace(/_/g, ' ');
+    if (Array.isArray(value)) parts.push(`${value.length} ${label}`);
+    else if (typeof value === 'number') parts.push(`${label} ${value}`);
+    else if (typeof value === 'boolean') parts.push(`${label}: ${value ? 'yes' : 'no'}`);
+    else if (value && typeof value === 'object') {
+      const figures = Object.entries(value as Record<string, unknown>).filter(([, v]) => typeof v === 'number');
+      if (figures.length) parts.push(`${label}: ${figures.map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(', ')}`);
+    }
   }
-  if (list) return `${tool.title}: ${(list[1] as unknown[]).length} ${list[0].replace(/_/g, ' ')}.`;
-  return `${tool.title}:`;
+  return `${tool.title}: ${parts.join('; ') || 'done'}.`;
 }
 
 /**
  * The hub's JSON errors are `{ error: { code, message } }` with messages from its own templates
  * (hub/src/errors.ts), so they may reach the model. Anything else gets our own template.
  */
-async function hubMessage(response: Response): Promise<string | undefined> {
+async function hubError(response: Response): Promise<{ code: string; message: string } | undefined> {
   try {
-    const body = (await response.json()) as { error?: { message?: unknown } };
-    const m = body?.error?.message;
-    return typeof m === 'string' && m.length > 0 ? m.slice(0, 600) : undefined;
+    const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
+    const { code, message } = body?.error ?? {};
+    if (typeof message !== 'string' || !message) return undefined;
+    return { code: typeof code === 'string' && /^[a-z_]{1,40}$/.test(code) ? code : `http_${response.status}`, message: message.slice(0, 600) };
   } catch {
     return undefined;
   }
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'The monsys hub rejected the arguments.',
-  403: 'The monsys hub refused this call for your account.',
-  404: 'Not found in this tenant.',
-  429: 'Too many tool calls; retry in a minute.',
+const STATUS_TEXT: Record<number, [string, string]> = {
+  400: ['invalid_argument', 'The monsys hub rejected the arguments.'],
+  403: ['forbidden', 'The monsys hub refused this call for your account.'],
+  404: ['not_found', 'Not found in this tenant.'],
 };
 
 export interface ForwardOptions {
@@ -97,7 +112,7 @@ export async function forwardToolCall(session: Session, tool: CatalogueTool, arg
   try {
     request = buildRequest(session.hub, tool, args);
   } catch (err) {
-    return toolError((err as Error).message);
+    return toolError('invalid_argument', (err as Error).message);
   }
   const send = (token: string) =>
     hubFetch(request.url, {
@@ -126,26 +141,27 @@ export async function forwardToolCall(session: Session, tool: CatalogueTool, arg
     }
     if (response.ok) {
       const output = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-      if (!output || typeof output !== 'object' || Array.isArray(output)) return toolError('The monsys hub sent an answer the bridge could not read. Retry later.');
+      if (!output || typeof output !== 'object' || Array.isArray(output)) return toolError('bad_response', 'The monsys hub sent an answer the bridge could not read. Retry later.');
       return toolSuccess(tool, output);
     }
-    const message = await hubMessage(response);
+    const e = await hubError(response);
+    if (e) return toolError(e.code, e.message);
     if (response.status === 429) {
       const retry = response.headers.get('retry-after');
-      return toolError(message ?? `Too many tool calls; retry after ${retry && /^\d+$/.test(retry) ? `${retry} seconds` : 'a minute'}.`);
+      return toolError('rate_limited', `Too many tool calls; retry after ${retry && /^\d+$/.test(retry) ? `${retry} seconds` : 'a minute'}.`);
     }
-    if (response.status >= 500) {
-      return toolError(message ?? `The monsys hub had a problem answering (HTTP ${response.status}). Retry in a minute.`);
-    }
-    return toolError(message ?? STATUS_TEXT[response.status] ?? `The monsys hub refused the call (HTTP ${response.status}).`);
+    if (response.status >= 500) return toolError('hub_error', `The monsys hub had a problem answering (HTTP ${response.status}). Retry in a minute.`);
+    const [code, message] = STATUS_TEXT[response.status] ?? ['hub_error', `The monsys hub refused the call (HTTP ${response.status}).`];
+    return toolError(code, message);
   } catch (err) {
     if (err instanceof BridgeError) {
       if (err.code === 'reauth_required' || err.code === 'not_logged_in') {
         const extra = o.onReauthNeeded?.();
-        return toolError(extra ? `${err.message} ${extra}` : err.message);
+        return toolError(err.code, extra ? `${err.message} ${extra}` : err.message);
       }
-      return toolError(err.message);
+      return toolError(err.code, err.message);
     }
-    return toolError('The monsys bridge hit an unexpected error while calling the hub. Retry; if it persists, run the bridge with MONSYS_BRIDGE_DEBUG=1 and check its log.');
+    debug(`unexpected error in ${tool.name}: ${(err as Error)?.name}`);
+    return toolError('internal_error', 'The monsys bridge hit an unexpected error while calling the hub. Retry; if it persists, run the bridge with MONSYS_BRIDGE_DEBUG=1 and check its log.');
   }
 }

@@ -5,14 +5,16 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE, findTool, type ToolName } from '../../shared/index.js';
+import { PROMPTS } from '../../shared/prompts.js';
+import type { Principal } from '../../hub/src/auth/tokens.js';
+import { listTools as hubListTools, summarize as hubSummarize } from '../../hub/src/mcp/tools.js';
 import { HUB, MemoryStore, sampleOutput, token } from '../test/fixtures.js';
-import { buildRequest, type ForwardOptions } from './hub-client.js';
+import { buildRequest, summarize, type ForwardOptions } from './hub-client.js';
 import { createBridgeServer } from './server.js';
 import { Session } from './session.js';
 import type { StoredToken } from './token-store.js';
@@ -27,26 +29,26 @@ const D = '22222222-2222-4222-8222-222222222222';
 
 /** For every tool: arguments and the request the hub must receive. */
 const CASES: Record<ToolName, { args: Record<string, unknown>; method: 'GET' | 'POST'; path: string; query?: Record<string, string>; body?: unknown }> = {
-  monsys_list_agents: { args: { tag: 'prod', status: 'online', limit: 10 }, method: 'GET', path: '/v1/agents', query: { tag: 'prod', status: 'online', limit: '10', offset: '0' } },
+  monsys_list_agents: { args: { tag: 'prod', status: 'online', limit: 10 }, method: 'GET', path: '/v1/agents', query: { tag: 'prod', status: 'online', limit: '10' } },
   monsys_get_agent: { args: { agent_id: A }, method: 'GET', path: `/v1/agents/${A}`, query: {} },
   monsys_trust_score: { args: {}, method: 'GET', path: '/v1/trust-score', query: {} },
-  monsys_list_alerts: { args: { severity: 'critical', agent_id: A }, method: 'GET', path: '/v1/alerts', query: { severity: 'critical', agent_id: A, limit: '50', offset: '0' } },
+  monsys_list_alerts: { args: { severity: 'critical', agent_id: A }, method: 'GET', path: '/v1/alerts', query: { severity: 'critical', agent_id: A } },
   monsys_list_detections: {
     args: { since: '7d', ack: 'open', src_ip: '185.220.101.42' },
     method: 'GET',
     path: '/v1/detections',
-    query: { since: '7d', ack: 'open', src_ip: '185.220.101.42', limit: '50', offset: '0' },
+    query: { since: '7d', ack: 'open', src_ip: '185.220.101.42' },
   },
   monsys_get_detection: { args: { detection_id: D }, method: 'GET', path: `/v1/detections/${D}`, query: {} },
   monsys_acknowledge_detection: { args: { detection_id: D, note: 'false positive: our scanner' }, method: 'POST', path: `/v1/detections/${D}/acknowledge`, body: { note: 'false positive: our scanner' } },
-  monsys_list_kernel_cves: { args: { min_severity: 'high' }, method: 'GET', path: '/v1/cves/kernel', query: { min_severity: 'high', limit: '50', offset: '0' } },
-  monsys_list_os_cves: { args: { ecosystem: 'apt', package: 'openssl' }, method: 'GET', path: '/v1/cves/os', query: { ecosystem: 'apt', package: 'openssl', limit: '50', offset: '0' } },
+  monsys_list_kernel_cves: { args: { min_severity: 'high' }, method: 'GET', path: '/v1/cves/kernel', query: { min_severity: 'high' } },
+  monsys_list_os_cves: { args: { ecosystem: 'apt', package: 'openssl' }, method: 'GET', path: '/v1/cves/os', query: { ecosystem: 'apt', package: 'openssl' } },
   monsys_list_sla_overview: { args: {}, method: 'GET', path: '/v1/sla', query: {} },
   monsys_audit_log_search: {
     args: { event_type: 'mcp_tool_invoked', actor_email_contains: '@yourmsp.com' },
     method: 'GET',
     path: '/v1/audit-log',
-    query: { event_type: 'mcp_tool_invoked', actor_email_contains: '@yourmsp.com', since: '24h', limit: '50', offset: '0' },
+    query: { event_type: 'mcp_tool_invoked', actor_email_contains: '@yourmsp.com' },
   },
   monsys_kpi_summary: { args: {}, method: 'GET', path: '/v1/kpi-summary', query: {} },
 };
@@ -94,9 +96,11 @@ describe('tool listing', () => {
       expect(listed.title).toBe(tool.title);
       expect(listed.description).toBe(tool.description);
       expect(listed.annotations).toEqual(tool.annotations);
-      expect(listed.inputSchema).toEqual(toJsonSchemaCompat(tool.input, { strictUnions: true, pipeStrategy: 'input' }));
-      expect(listed.outputSchema).toEqual(toJsonSchemaCompat(tool.output, { strictUnions: true, pipeStrategy: 'output' }));
+      expect(listed.inputSchema.properties).toEqual(expect.any(Object));
+      expect(Object.keys(listed.inputSchema.properties ?? {}).sort()).toEqual(Object.keys(tool.input.shape).sort());
     }
+    // Exactly what the hub's remote /mcp lists to a user who may use every tool.
+    expect(tools).toEqual(hubListTools({ role: 'admin' } as Principal));
     expect(tools.filter((t) => t.annotations?.readOnlyHint === false).map((t) => t.name)).toEqual(['monsys_acknowledge_detection']);
   });
 
@@ -115,7 +119,8 @@ describe.each(CATALOGUE.map((t) => [t.name, t] as const))('%s', (name, tool) => 
     const result = await call(name, c.args);
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toEqual(output);
-    expect(text(result)).toContain(tool.title);
+    expect(result.content[0]).toEqual({ type: 'text', text: hubSummarize(tool, output) });
+    expect(summarize(tool, output)).toBe(hubSummarize(tool, output));
     expect(seen).toHaveLength(1);
     const s = seen[0]!;
     expect(s.method).toBe(c.method);
@@ -132,17 +137,18 @@ describe.each(CATALOGUE.map((t) => [t.name, t] as const))('%s', (name, tool) => 
   });
 
   it.each([
-    [400, 'Invalid argument "limit": Too big: expected number to be <=500.'],
-    [403, 'This call needs the scope "mcp.acknowledge", which the access token was not granted.'],
-    [404, 'Detection not found in this tenant'],
-    [429, 'Too many tool calls. Retry after 7 seconds.'],
-    [503, 'The monsys hub cannot reach its database right now. Retry in a few seconds.'],
-  ])('turns HTTP %i into a tool error carrying the hub\u2019s message', async (status, message) => {
-    hub(() => HttpResponse.json({ error: { code: 'x', message } }, { status }));
+    [400, 'invalid_argument', 'Invalid argument "limit": Too big: expected number to be <=500.'],
+    [403, 'insufficient_scope', 'This call needs the scope "mcp.acknowledge", which the access token was not granted.'],
+    [403, 'tenant_opted_out', 'The Claude connector is not enabled for this tenant.'],
+    [404, 'not_found', 'Detection not found in this tenant'],
+    [429, 'rate_limited', 'Too many tool calls. Retry after 7 seconds.'],
+    [503, 'database_unavailable', 'The monsys hub cannot reach its database right now. Retry in a few seconds.'],
+  ])('turns HTTP %i %s into a tool error carrying the hub\u2019s message', async (status, code, message) => {
+    hub(() => HttpResponse.json({ error: { code, message } }, { status }));
     const { call } = await connect();
     const result = await call(name, c.args);
     expect(result.isError).toBe(true);
-    expect(text(result)).toBe(message);
+    expect(text(result)).toBe(`Error (${code}): ${message}`);
     expect(result.structuredContent).toBeUndefined();
   });
 
@@ -151,7 +157,7 @@ describe.each(CATALOGUE.map((t) => [t.name, t] as const))('%s', (name, tool) => 
     const { call } = await connect();
     const result = await call(name, c.args);
     expect(result.isError).toBe(true);
-    expect(text(result)).toBe('The monsys hub had a problem answering (HTTP 502). Retry in a minute.');
+    expect(text(result)).toBe('Error (hub_error): The monsys hub had a problem answering (HTTP 502). Retry in a minute.');
   });
 
   it('after a 401 refreshes once and retries; a second 401 tells exactly how to sign in again', async () => {
@@ -239,7 +245,7 @@ describe('hub down or slow', () => {
     const { call, client } = await connect();
     const r = await call('monsys_list_agents');
     expect(r.isError).toBe(true);
-    expect(text(r)).toMatch(/^Cannot reach the monsys hub at https:\/\/hub\.monsys\.test/);
+    expect(text(r)).toMatch(/^Error \(hub_unreachable\): Cannot reach the monsys hub at https:\/\/hub\.monsys\.test/);
     expect((await client.listTools()).tools).toHaveLength(12);
   });
 
@@ -253,7 +259,7 @@ describe('hub down or slow', () => {
     const r = await call('monsys_kpi_summary');
     expect(Date.now() - started).toBeLessThan(3000);
     expect(r.isError).toBe(true);
-    expect(text(r)).toBe(`The monsys hub at ${HUB} did not answer within 300 ms. It may be down or slow; retry in a minute.`);
+    expect(text(r)).toBe(`Error (hub_unreachable): The monsys hub at ${HUB} did not answer within 300 ms. It may be down or slow; retry in a minute.`);
   });
 
   it('a 200 whose body is not JSON is an error, not data', async () => {
@@ -266,18 +272,43 @@ describe('hub down or slow', () => {
 });
 
 describe('arguments', () => {
-  it('arguments that fail the catalogue schema never reach the hub', async () => {
-    const seen = hub(() => HttpResponse.json({}));
+  it('arguments go to the hub untouched (it validates and names the field); path parameters are URL-encoded', async () => {
+    const seen = hub(() => HttpResponse.json({ error: { code: 'invalid_argument', message: 'Invalid argument "agent_id": Invalid UUID.' } }, { status: 400 }));
     const { call } = await connect();
     const r = await call('monsys_get_agent', { agent_id: '../../admin' });
     expect(r.isError).toBe(true);
-    expect(text(r)).toContain('agent_id');
-    expect(seen).toHaveLength(0);
-  });
-
-  it('path parameters are URL-encoded, so an argument cannot change the route', () => {
+    expect(text(r)).toBe('Error (invalid_argument): Invalid argument "agent_id": Invalid UUID.');
+    expect(seen[0]!.url.pathname).toBe('/v1/agents/..%2F..%2Fadmin');
     const req = buildRequest(HUB, findTool('monsys_get_detection')!, { detection_id: '../../v1/agents?x=1' });
     expect(req.url.pathname).toBe('/v1/detections/..%2F..%2Fv1%2Fagents%3Fx%3D1');
     expect(req.url.search).toBe('');
+  });
+
+  it('a missing path parameter is a tool error without a request', async () => {
+    const seen = hub(() => HttpResponse.json({}));
+    const { call } = await connect();
+    const r = await call('monsys_get_detection', {});
+    expect(r.isError).toBe(true);
+    expect(text(r)).toBe('Error (invalid_argument): Invalid argument "detection_id": required.');
+    expect(seen).toHaveLength(0);
+  });
+
+  it('an unknown tool is a JSON-RPC invalid-params error that does not echo the name', async () => {
+    const { client } = await connect();
+    const err = await client.callTool({ name: 'monsys_isolate_network', arguments: {} }).catch((e: unknown) => e);
+    expect(String((err as Error).message)).toContain('Unknown tool');
+    expect(String((err as Error).message)).not.toContain('isolate');
+  });
+});
+
+describe('prompts', () => {
+  it('lists and renders the shared routines', async () => {
+    const { client } = await connect();
+    const { prompts } = await client.listPrompts();
+    expect(prompts.map((p) => p.name)).toEqual(PROMPTS.map((p) => p.name));
+    const got = await client.getPrompt({ name: 'investigate_source_ip', arguments: { ip: '185.220.101.42' } });
+    expect(got.messages[0]!.content).toMatchObject({ type: 'text', text: expect.stringContaining('185.220.101.42') });
+    await expect(client.getPrompt({ name: 'investigate_source_ip', arguments: { ip: 'not-an-ip' } })).rejects.toThrow(/Argument "ip" is not valid/);
+    await expect(client.getPrompt({ name: 'nope' })).rejects.toThrow(/Unknown prompt/);
   });
 });
