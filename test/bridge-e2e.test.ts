@@ -1,0 +1,218 @@
+/**
+ * The desktop bridge end to end, as a technician and Claude Desktop use it:
+ * a fresh hub process (PostgreSQL, demo data) → the bundled bridge's `install` with --config in a temp
+ * folder → the browser sign-in in headless Chromium (the hub's login and consent pages) → the token in a
+ * real Secret Service (gnome-keyring on a private D-Bus) → the bridge spawned exactly as the written
+ * config says, over stdio with the SDK's StdioClientTransport: initialize, tools/list, tools/call of every
+ * tool → the token revoked in the hub with the product page's SQL → the tool error that says how to sign in again.
+ * A second profile for a second tenant runs side by side and is not affected by the first one's revocation.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBundle } from '../bridge/build.js';
+import { startSecretService, type Bus } from '../bridge/test/secret-service.js';
+import { CATALOGUE } from '../shared/index.js';
+import { launchBrowser, type TestBrowser } from './harness/browser.js';
+import { spawnHub, type HubProcess } from './harness/hub.js';
+import { ROOT } from './harness/paths.js';
+
+const EMAIL = 'tech@yourmsp.com';
+const PASSWORD = 'monsys-demo-2026';
+
+let hub: HubProcess;
+let bus: Bus;
+let browser: TestBrowser;
+let sql: pg.Client;
+let bundle: string;
+let home: string;
+let configPath: string;
+let env: Record<string, string>;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  [bundle, hub, bus, browser] = await Promise.all([buildBundle(), spawnHub({ before: [['seed']] }), startSecretService(), launchBrowser()]);
+  sql = new pg.Client({ connectionString: hub.databaseUrl });
+  await sql.connect();
+  home = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
+  configPath = join(home, 'Claude', 'claude_desktop_config.json');
+  env = { ...bus.env, MONSYS_BRIDGE_HOME: join(home, 'bridge-state') };
+}, 180_000);
+
+afterAll(async () => {
+  for (const c of clients) await c.close().catch(() => undefined);
+  await sql?.end();
+  await browser?.close();
+  await bus?.stop();
+  await hub?.stop();
+});
+
+const tenantId = async (slug: string) => (await sql.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [slug])).rows[0]!.id;
+
+/**
+ * Runs a bridge command that signs in, and plays the user in Chromium: it reads the sign-in URL the
+ * bridge prints, logs in, chooses the tenant and approves. Resolves when the command has exited.
+ */
+async function signInWith(args: string[], tenantSlug: string): Promise<{ code: number; stderr: string }> {
+  const proc = spawn(process.execPath, [bundle, ...args, '--hub', hub.url, '--no-browser'], { cwd: home, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no sign-in URL printed:\n${stderr}`)), 30_000);
+    proc.stderr.on('data', (d) => {
+      stderr += d;
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/mcp\/oauth\/authorize\?\S+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.once('exit', () => reject(new Error(`bridge exited before printing the URL:\n${stderr}`)));
+  });
+  const exited = new Promise<number>((resolve) => proc.once('exit', (code) => resolve(code ?? 1)));
+  await browser.context.clearCookies();
+  const page = await browser.context.newPage();
+  try {
+    await page.goto(url);
+    await page.waitForSelector('#sign-in');
+    await page.fill('#email', EMAIL);
+    await page.fill('#password', PASSWORD);
+    await Promise.all([page.waitForLoadState('load'), page.click('#sign-in')]);
+    await page.waitForSelector('#approve');
+    await page.check(`input[name="tenant"][value="${await tenantId(tenantSlug)}"]`);
+    await Promise.all([page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/), page.click('#approve')]);
+    await expect(page.textContent('h1')).resolves.toBe('Signed in to monsys');
+  } finally {
+    await page.close();
+  }
+  const code = await exited;
+  return { code, stderr };
+}
+
+async function storedToken(profile: string): Promise<{ access_token: string; refresh_token?: string; scope: string } | null> {
+  const ops = JSON.stringify([{ op: 'get', hub: hub.url, profile }]);
+  const out = await new Promise<string>((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bridge/test/keychain-child.ts'), ops], { cwd: ROOT, env: { ...process.env, ...env } });
+    let s = '';
+    p.stdout.on('data', (d) => (s += d));
+    p.once('exit', (code) => (code === 0 ? resolve(s) : reject(new Error('keychain child failed'))));
+  });
+  return (JSON.parse(out) as [{ access_token: string; scope: string } | null])[0];
+}
+
+/** Starts the bridge exactly as claude_desktop_config.json says (plus the desktop session's D-Bus address). */
+async function connectAsClaudeDesktop(profile: string): Promise<Client> {
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as { mcpServers: Record<string, { command: string; args: string[]; env?: Record<string, string> }> };
+  const entry = config.mcpServers[`monsys-${profile}`]!;
+  const transport = new StdioClientTransport({
+    command: entry.command,
+    args: entry.args,
+    env: { PATH: process.env.PATH ?? '', HOME: bus.env.HOME!, DBUS_SESSION_BUS_ADDRESS: bus.env.DBUS_SESSION_BUS_ADDRESS!, ...entry.env },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'claude-desktop-e2e', version: '1.0.0' });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+const call = (c: Client, name: string, args: Record<string, unknown> = {}) => c.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+const text = (r: CallToolResult) => r.content.map((x) => (x.type === 'text' ? x.text : '')).join('\n');
+
+describe('bridge end to end', () => {
+  let acme: Client;
+
+  it('install: signs in through the browser, keeps the token in the Secret Service, writes the config entry', async () => {
+    const r = await signInWith(['install', '--profile', 'acme', '--config', configPath, '--launch', 'node', '--scope', 'mcp.acknowledge'], 'acme');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Added the "monsys-acme" server in ${configPath}`);
+    expect(r.stderr).not.toMatch(/mat_|mrt_/);
+
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    expect(config.mcpServers['monsys-acme']).toEqual({
+      command: process.execPath,
+      args: [bundle, 'serve', '--hub', hub.url, '--profile', 'acme'],
+      env: { MONSYS_BRIDGE_HOME: env.MONSYS_BRIDGE_HOME },
+    });
+
+    const t = await storedToken('acme');
+    expect(t?.access_token).toMatch(/^mat_[A-Za-z0-9_-]{43}$/);
+    expect(t?.refresh_token).toMatch(/^mrt_/);
+    expect(t?.scope.split(' ').sort()).toEqual(['mcp.acknowledge', 'mcp.read']);
+    // No token in any file: the state folder holds only the client registration.
+    const stateFiles = readdirSync(env.MONSYS_BRIDGE_HOME!);
+    expect(stateFiles).toEqual(['state.json']);
+    expect(readFileSync(join(env.MONSYS_BRIDGE_HOME!, 'state.json'), 'utf8')).not.toMatch(/mat_|mrt_/);
+    expect(existsSync(join(env.MONSYS_BRIDGE_HOME!, 'tokens'))).toBe(false);
+  });
+
+  it('the spawned bridge initializes, lists the 12 tools and calls each one against the hub', async () => {
+    acme = await connectAsClaudeDesktop('acme');
+    expect(acme.getServerVersion()?.name).toBe('monsys-bridge');
+    const { tools } = await acme.listTools();
+    expect(tools.map((t) => t.name)).toEqual(CATALOGUE.map((t) => t.name));
+
+    const agents = await call(acme, 'monsys_list_agents', { limit: 5 });
+    expect(agents.isError, text(agents)).toBeFalsy();
+    const agentId = (agents.structuredContent as { agents: { id: string }[] }).agents[0]!.id;
+    const detections = await call(acme, 'monsys_list_detections', { since: '30d', ack: 'open' });
+    expect(detections.isError, text(detections)).toBeFalsy();
+    const detectionId = (detections.structuredContent as { detections: { id: string }[] }).detections[0]!.id;
+
+    const args: Record<string, Record<string, unknown>> = {
+      monsys_get_agent: { agent_id: agentId },
+      monsys_get_detection: { detection_id: detectionId },
+      monsys_acknowledge_detection: { detection_id: detectionId, note: 'bridge e2e' },
+      monsys_list_os_cves: { ecosystem: 'apt' },
+      monsys_audit_log_search: { event_type: 'mcp_authorization_granted', since: '24h' },
+    };
+    for (const tool of CATALOGUE) {
+      const r = await call(acme, tool.name, args[tool.name] ?? {});
+      expect(r.isError, `${tool.name}: ${text(r)}`).toBeFalsy();
+      expect(tool.output.safeParse(r.structuredContent).success, tool.name).toBe(true);
+    }
+    const kpi = await call(acme, 'monsys_kpi_summary');
+    expect((kpi.structuredContent as { tenant: string }).tenant).toBe('acme');
+    // The hub logged the bridge's calls under the OAuth client the bridge registered.
+    const log = await sql.query<{ n: string }>(
+      `SELECT count(*) AS n FROM mcp_call_log l JOIN tenants t ON t.id = l.tenant_id WHERE t.slug = 'acme' AND l.client_id LIKE 'mcp_%'`,
+    );
+    expect(Number(log.rows[0]!.n)).toBeGreaterThanOrEqual(CATALOGUE.length);
+  });
+
+  it('a second profile for a second tenant runs side by side; revoking one leaves the other', async () => {
+    const r = await signInWith(['login', '--profile', 'eu-bank'], 'eu-bank');
+    expect(r.code, r.stderr).toBe(0);
+    // `install --no-login` for the second tenant: only the config entry.
+    const inst = spawn(process.execPath, [bundle, 'install', '--hub', hub.url, '--profile', 'eu-bank', '--config', configPath, '--launch', 'node', '--no-login'], { env: { ...process.env, ...env } });
+    expect(await new Promise((res) => inst.once('exit', res))).toBe(0);
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    expect(Object.keys(config.mcpServers)).toEqual(['monsys-acme', 'monsys-eu-bank']);
+
+    const bank = await connectAsClaudeDesktop('eu-bank');
+    const kpi = await call(bank, 'monsys_kpi_summary');
+    expect((kpi.structuredContent as { tenant: string }).tenant).toBe('eu-bank');
+    expect((await storedToken('acme'))?.access_token).not.toBe((await storedToken('eu-bank'))?.access_token);
+
+    // Revoke only acme's tokens in the hub.
+    await sql.query('UPDATE mcp_access_tokens SET revoked_at = now() WHERE tenant_id = $1', [await tenantId('acme')]);
+    const denied = await call(acme, 'monsys_kpi_summary');
+    expect(denied.isError).toBe(true);
+    expect(text(denied)).toContain(`npx -y @monsys/claude-bridge login --hub ${hub.url} --profile acme`);
+    const still = await call(bank, 'monsys_kpi_summary');
+    expect(still.isError, text(still)).toBeFalsy();
+
+    // The product page's SQL, as written, for the user: now eu-bank is signed out too.
+    const user = (await sql.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [EMAIL])).rows[0]!.id;
+    await sql.query(`UPDATE mcp_access_tokens SET revoked_at=NOW() WHERE user_id='${user.replace(/[^0-9a-f-]/g, '')}'`);
+    const gone = await call(bank, 'monsys_list_alerts');
+    expect(gone.isError).toBe(true);
+    expect(text(gone)).toMatch(/expired or was revoked/);
+    expect(text(gone)).toContain(`npx -y @monsys/claude-bridge login --hub ${hub.url} --profile eu-bank`);
+  });
+});
