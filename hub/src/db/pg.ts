@@ -15,12 +15,23 @@ function isUnavailable(err: unknown): boolean {
   );
 }
 
+/**
+ * node-postgres reports a lost server with message-only errors too: the socket closing mid-query, a
+ * pool connect timeout, and any later query on a client whose connection already failed.
+ */
+const LOST = /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed and is not queryable/i;
+
+function lost(err: unknown): boolean {
+  return isUnavailable(err) || (err instanceof Error && LOST.test(err.message));
+}
+
 function wrap(err: unknown): never {
-  if (isUnavailable(err) || (err instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(err.message))) {
-    throw new DatabaseUnavailableError('database unavailable', { cause: err });
-  }
+  if (lost(err)) throw new DatabaseUnavailableError('database unavailable', { cause: err });
   throw err;
 }
+
+/** Swallows a checked-out client's socket errors: the query in flight (or the next one) reports them. */
+const ignoreClientError = () => {};
 
 async function run<T>(client: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]): Promise<QueryResult<T>> {
   try {
@@ -53,18 +64,24 @@ export function openPg(connectionString: string, options: { max?: number } = {})
       } catch (err) {
         wrap(err);
       }
+      // pg-pool listens for errors on idle clients only: a checked-out client whose server goes away
+      // between two statements would otherwise emit an unhandled 'error' and crash the process.
+      client.on('error', ignoreClientError);
       const tx: Queryable = { query: (sql, params) => run(client, sql, params) };
+      let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
+        await run(client, 'BEGIN');
         const result = await fn(tx);
-        await client.query('COMMIT');
+        await run(client, 'COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        if (isUnavailable(err)) wrap(err);
+        if (err instanceof DatabaseUnavailableError) broken = err;
+        else await client.query('ROLLBACK').catch((e: Error) => void (broken = e));
         throw err;
       } finally {
-        client.release();
+        client.off('error', ignoreClientError);
+        // A client that lost its connection is destroyed, not put back in the pool.
+        client.release(broken);
       }
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
