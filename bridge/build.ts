@@ -18,11 +18,12 @@ export const MCPB = join(DIST, 'monsys.mcpb');
 
 const pkg = JSON.parse(readFileSync(join(HERE, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
 
-export async function buildBundle(): Promise<string> {
-  mkdirSync(DIST, { recursive: true });
+/** `outfile` lets tests build their own copy (inside the repository, so the keychain module resolves). */
+export async function buildBundle(outfile = BUNDLE): Promise<string> {
+  mkdirSync(dirname(outfile), { recursive: true });
   await build({
     entryPoints: [join(HERE, 'src/main.ts')],
-    outfile: BUNDLE,
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -36,7 +37,7 @@ export async function buildBundle(): Promise<string> {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });
-  return BUNDLE;
+  return outfile;
 }
 
 /** The .mcpb: manifest (with the tool list derived from the catalogue), the bundle, and the keychain module. */

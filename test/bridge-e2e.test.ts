@@ -8,9 +8,9 @@
  * A second profile for a second tenant runs side by side and is not affected by the first one's revocation.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -37,7 +37,7 @@ let env: Record<string, string>;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  [bundle, hub, bus, browser] = await Promise.all([buildBundle(), spawnHub({ before: [['seed']] }), startSecretService(), launchBrowser()]);
+  [bundle, hub, bus, browser] = await Promise.all([buildBundle(join(ROOT, 'bridge/dist', `e2e-${process.pid}`, 'monsys-bridge.mjs')), spawnHub({ before: [['seed']] }), startSecretService(), launchBrowser()]);
   sql = new pg.Client({ connectionString: hub.databaseUrl });
   await sql.connect();
   home = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
@@ -51,6 +51,7 @@ afterAll(async () => {
   await browser?.close();
   await bus?.stop();
   await hub?.stop();
+  if (bundle) rmSync(dirname(bundle), { recursive: true, force: true });
 });
 
 const tenantId = async (slug: string) => (await sql.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [slug])).rows[0]!.id;

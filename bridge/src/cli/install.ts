@@ -30,9 +30,13 @@ export function serverEntry(ctx: Context, flags: Pick<InstallFlags, 'launch' | '
     }
     return { command: process.execPath, args: [realpathSync(script), ...serveArgs], ...(env ? { env } : {}) };
   }
-  // A local tarball or folder is given by absolute path, so Claude Desktop finds it from any directory.
-  const spec = /^(\.|\/|[A-Za-z]:\\)/.test(flags.package) || flags.package.endsWith('.tgz') ? (isAbsolute(flags.package) ? flags.package : resolve(flags.package)) : flags.package;
-  return { command: 'npx', args: ['-y', spec, ...serveArgs], ...(env ? { env } : {}) };
+  // A local tarball or folder: by absolute path (Claude Desktop starts servers from any directory), and with
+  // --package, because npx would take a bare path for a command to execute.
+  if (/^(\.|\/|[A-Za-z]:\\)/.test(flags.package) || flags.package.endsWith('.tgz')) {
+    const spec = isAbsolute(flags.package) ? flags.package : resolve(flags.package);
+    return { command: 'npx', args: ['-y', '--package', spec, 'monsys-bridge', ...serveArgs], ...(env ? { env } : {}) };
+  }
+  return { command: 'npx', args: ['-y', flags.package, ...serveArgs], ...(env ? { env } : {}) };
 }
 
 export function installCommand(): Command {
