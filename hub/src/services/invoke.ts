@@ -46,6 +46,17 @@ export function inputError(error: z.ZodError): UserInputError {
   return new UserInputError(`Invalid argument "${field}": ${issue.message}.`, field);
 }
 
+/**
+ * The tool's input schema refusing unknown keys. Built once per tool: `.strict()` makes a new schema,
+ * and zod compiles a schema's parser on its first use, so building it per call would recompile it every time.
+ */
+const STRICT_INPUTS = new Map<string, z.ZodObject>();
+export function strictInput(tool: CatalogueTool): z.ZodObject {
+  let schema = STRICT_INPUTS.get(tool.name);
+  if (!schema) STRICT_INPUTS.set(tool.name, (schema = tool.input.strict()));
+  return schema;
+}
+
 /** Checks scope and role before anything is read. */
 export function authorize(principal: Principal, tool: CatalogueTool): void {
   if (!principal.scopes.includes(tool.scope)) throw new InsufficientScopeError(tool.scope);
@@ -62,7 +73,7 @@ export async function invokeTool(deps: InvokeDeps, principal: Principal, name: s
   let status = 'ok';
   try {
     authorize(principal, tool);
-    const parsed = tool.input.strict().safeParse(rawArgs ?? {});
+    const parsed = strictInput(tool).safeParse(rawArgs ?? {});
     if (!parsed.success) throw inputError(parsed.error);
     hashed = parsed.data;
     const handler = HANDLERS[tool.name] as (ctx: { db: Db; principal: Principal }, input: unknown) => Promise<unknown>;
