@@ -8,6 +8,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     globalSetup: ['test/harness/global-setup.ts'],
+    // Service tests change data between calls and expect the next answer to see it; the trust cache
+    // (hub/src/services/trust.ts) has its own test with an explicit TTL.
+    env: { FLEET_FACTS_TTL_SECONDS: '0' },
     reporters: process.env.CI ? ['default'] : ['default'],
   },
 });

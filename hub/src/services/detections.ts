@@ -5,6 +5,7 @@
  * acknowledgement reversible from the dashboard).
  */
 import { roleAtLeast, WINDOW_SECONDS, type Severity, type ToolOutput } from '../../../shared/index.js';
+import { invalidateTrust } from './trust.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { Queryable } from '../db/types.js';
 import type { ServiceContext, ToolHandler } from './context.js';
@@ -261,7 +262,7 @@ async function emailOf(tx: Queryable, userId: string | null): Promise<string | n
  */
 export const acknowledgeDetection: ToolHandler<'monsys_acknowledge_detection'> = async (ctx, input) => {
   const { principal } = ctx;
-  return ctx.db.transaction(async (tx) => {
+  const result = await ctx.db.transaction(async (tx) => {
     const current = await lockDetection(tx, principal.tenantId, input.detection_id);
     if (current.acked_at) {
       return {
@@ -294,6 +295,9 @@ export const acknowledgeDetection: ToolHandler<'monsys_acknowledge_detection'> =
       acked_by: principal.email,
     };
   });
+  // The next briefing on this instance counts the acknowledgement at once.
+  if (!result.already_acknowledged) invalidateTrust(ctx.db, principal.tenantId);
+  return result;
 };
 
 /**
@@ -328,5 +332,8 @@ export async function unacknowledgeDetection(
       },
     });
     return { detection_id: detectionId, reopened: true };
+  }).then((r) => {
+    if (r.reopened) invalidateTrust(ctx.db, principal.tenantId);
+    return r;
   });
 }

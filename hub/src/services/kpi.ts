@@ -3,10 +3,10 @@
  * the Trust Score (fleet facts, SLA targets), so the snapshot and the score always agree.
  */
 import type { ToolHandler } from './context.js';
-import { computeTrust } from './trust.js';
+import { cachedTrust } from './trust.js';
 
 export const kpiSummary: ToolHandler<'monsys_kpi_summary'> = async (ctx) => {
-  const { output: trust, facts: f, sla } = await computeTrust(ctx);
+  const { output: trust, facts: f, sla } = await cachedTrust(ctx);
   const slaCount = (status: string) => sla.filter((t) => t.status === status).length;
   return {
     tenant: ctx.principal.tenantSlug,

@@ -1,7 +1,9 @@
 /**
  * The Trust Score (monsys_trust_score): 0-100, the weighted sum of six components, each
- * 0-100 and computed live from the tenant's data (nothing cached, so every hub instance
- * answers the same). A component with nothing to measure scores 100 and says so.
+ * 0-100 and computed from the tenant's data. The tools read it through a short per-instance
+ * cache (cachedTrust below), because the facts aggregate 30 days of detections, which grows with
+ * the fleet while a morning briefing must come back at once. A component with nothing to measure
+ * scores 100 and says so.
  *
  *  component           weight  formula
  *  patch_hygiene        0.25   100 × hosts without an open critical/high CVE ÷ hosts
@@ -188,4 +190,54 @@ export async function computeTrust(ctx: ServiceContext): Promise<{ output: ToolO
   };
 }
 
-export const trustScore: ToolHandler<'monsys_trust_score'> = async (ctx) => (await computeTrust(ctx)).output;
+type Trust = Awaited<ReturnType<typeof computeTrust>>;
+
+/**
+ * How long a computed score serves before it is recomputed (FLEET_FACTS_TTL_SECONDS, default 15;
+ * 0 turns the cache off). The output's computed_at / generated_at says when it was computed.
+ */
+export const TRUST_TTL_MS = Number(process.env.FLEET_FACTS_TTL_SECONDS ?? 15) * 1000;
+
+interface Entry {
+  at: number;
+  value: Promise<Trust>;
+  refreshing: boolean;
+}
+/** Per database (several hubs can share one process in tests), per tenant. Not state another instance needs: each computes its own. */
+const CACHE = new WeakMap<object, Map<string, Entry>>();
+
+/**
+ * The Trust Score and its facts, cached per tenant for `ttlMs`. Once stale it is served one more time
+ * while a single refresh runs (stale-while-revalidate), so concurrent callers never queue behind the
+ * aggregate; past 4 × ttl it is recomputed before answering.
+ */
+export async function cachedTrust(ctx: ServiceContext, ttlMs = TRUST_TTL_MS): Promise<Trust> {
+  if (ttlMs <= 0) return computeTrust(ctx);
+  let perDb = CACHE.get(ctx.db);
+  if (!perDb) CACHE.set(ctx.db, (perDb = new Map()));
+  const key = ctx.principal.tenantId;
+  const now = Date.now();
+  const hit = perDb.get(key);
+  if (hit && now - hit.at < ttlMs) return hit.value;
+  if (hit && now - hit.at < 4 * ttlMs) {
+    if (!hit.refreshing) {
+      hit.refreshing = true;
+      computeTrust(ctx).then(
+        (v) => perDb.set(key, { at: Date.now(), value: Promise.resolve(v), refreshing: false }),
+        () => (hit.refreshing = false),
+      );
+    }
+    return hit.value;
+  }
+  const value = computeTrust(ctx);
+  perDb.set(key, { at: now, value, refreshing: false });
+  value.catch(() => perDb.delete(key));
+  return value;
+}
+
+/** Drops a tenant's cached score (after a write this instance made, e.g. an acknowledgement). */
+export function invalidateTrust(db: object, tenantId: string): void {
+  CACHE.get(db)?.delete(tenantId);
+}
+
+export const trustScore: ToolHandler<'monsys_trust_score'> = async (ctx) => (await cachedTrust(ctx)).output;
