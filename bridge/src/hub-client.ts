@@ -3,9 +3,10 @@
  * answer to an MCP tool result. The bridge adds no behaviour of its own: the hub validates,
  * authorizes and logs every call (mcp_call_log).
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogueTool } from '../../shared/index.js';
-import { renderToolText } from '../../shared/render.js';
+import { toolError, toolSuccess, type CallToolResult } from '../../shared/mcp.js';
+
+export { summarize, toolError, toolSuccess } from '../../shared/mcp.js';
 import { BridgeError } from './errors.js';
 import { drain, hubFetch } from './http.js';
 import { debug } from './log.js';
@@ -42,41 +43,6 @@ export function buildRequest(hub: string, tool: CatalogueTool, args: Record<stri
     return { method: 'GET', url };
   }
   return { method: 'POST', url, body: JSON.stringify(rest) };
-}
-
-/** A tool error result: text the model reads, flagged so it is not mistaken for data. Same form as the hub's `/mcp`. */
-export function toolError(code: string, message: string): CallToolResult {
-  return { content: [{ type: 'text', text: `Error (${code}): ${message}` }], isError: true };
-}
-
-/** The structured answer, a one-line digest, and the JSON with untrusted fields fenced (shared/render.ts), as the hub's `/mcp` sends. */
-export function toolSuccess(tool: CatalogueTool, output: Record<string, unknown>): CallToolResult {
-  return {
-    content: [
-      { type: 'text', text: summarize(tool, output) },
-      { type: 'text', text: renderToolText(tool, output) },
-    ],
-    structuredContent: output,
-  };
-}
-
-/**
- * A one-line digest derived from the output's shape (list lengths, totals, top-level figures); it never
- * quotes text fields. The same digest as hub/src/mcp/tools.ts `summarize` (a test compares them).
- */
-export function summarize(tool: Pick<CatalogueTool, 'title'>, output: Record<string, unknown>): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(output)) {
-    const label = key.replace(/_/g, ' ');
-    if (Array.isArray(value)) parts.push(`${value.length} ${label}`);
-    else if (typeof value === 'number') parts.push(`${label} ${value}`);
-    else if (typeof value === 'boolean') parts.push(`${label}: ${value ? 'yes' : 'no'}`);
-    else if (value && typeof value === 'object') {
-      const figures = Object.entries(value as Record<string, unknown>).filter(([, v]) => typeof v === 'number');
-      if (figures.length) parts.push(`${label}: ${figures.map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(', ')}`);
-    }
-  }
-  return `${tool.title}: ${parts.join('; ') || 'done'}.`;
 }
 
 /**

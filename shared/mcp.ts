@@ -1,0 +1,85 @@
+/**
+ * The MCP face of the catalogue, shared by the hub's `/mcp` endpoint and the desktop bridge so the
+ * two doors list the same tools and answer in the same form: descriptors (JSON Schemas, annotations),
+ * successful results (structured + a digest + the fenced text) and error results.
+ * @see MCP spec 2025-06-18 / 2025-11-25, server/tools
+ */
+import { z } from 'zod';
+import { CATALOGUE, type CatalogueTool } from './index.js';
+import { renderToolText } from './render.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * JSON Schema for a zod schema, in draft-07 as the SDK's own `McpServer` emits for zod 4 (its client
+ * validates `structuredContent` with Ajv's draft-07 default). The keywords we use mean the same in 2020-12.
+ */
+export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+export interface McpTool {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: { type: 'object' } & JsonSchema;
+  outputSchema: JsonSchema;
+  annotations: CatalogueTool['annotations'];
+}
+
+/** Every tool's descriptor, computed once: the catalogue does not change while a process runs. */
+export const TOOL_DESCRIPTORS: readonly McpTool[] = CATALOGUE.map((t) => ({
+  name: t.name,
+  title: t.title,
+  description: t.description,
+  // strict(): the hub refuses unknown arguments, so the schema says so too.
+  inputSchema: { ...jsonSchema(t.input.strict(), 'input'), type: 'object' as const },
+  outputSchema: jsonSchema(t.output, 'output'),
+  annotations: { ...t.annotations },
+}));
+
+export interface CallToolResult {
+  [key: string]: unknown;
+  content: { type: 'text'; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+/**
+ * A one-line digest derived from the output's shape (list lengths, totals, top-level figures).
+ * It never quotes text fields: those can carry attacker-chosen strings.
+ */
+export function summarize(tool: Pick<CatalogueTool, 'title'>, output: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(output)) {
+    const label = key.replace(/_/g, ' ');
+    if (Array.isArray(value)) parts.push(`${value.length} ${label}`);
+    else if (typeof value === 'number') parts.push(`${label} ${value}`);
+    else if (typeof value === 'boolean') parts.push(`${label}: ${value ? 'yes' : 'no'}`);
+    else if (value && typeof value === 'object') {
+      const figures = Object.entries(value as Record<string, unknown>).filter(([, v]) => typeof v === 'number');
+      if (figures.length) parts.push(`${label}: ${figures.map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(', ')}`);
+    }
+  }
+  return `${tool.title}: ${parts.join('; ') || 'done'}.`;
+}
+
+/**
+ * A successful result: structuredContent, the digest, and the JSON with attacker-controlled fields
+ * fenced (for clients that show the model only text). @see MCP spec 2025-06-18, "Structured Content"
+ */
+export function toolSuccess(tool: CatalogueTool, output: Record<string, unknown>): CallToolResult {
+  return {
+    content: [
+      { type: 'text', text: summarize(tool, output) },
+      { type: 'text', text: renderToolText(tool, output) },
+    ],
+    structuredContent: output,
+  };
+}
+
+/** A tool error result: our own message, flagged so it is not mistaken for data. */
+export function toolError(code: string, message: string): CallToolResult {
+  return { content: [{ type: 'text', text: `Error (${code}): ${message}` }], isError: true };
+}
