@@ -20,7 +20,7 @@ import { InsufficientScopeError, ToolError, UnavailableError } from '../errors.j
 import { invokeTool } from '../services/invoke.js';
 import { bearerChallenge } from '../http/challenge.js';
 import { allowedOrigins, completeAccept, originGuard, sendRpcError } from './http.js';
-import { landingPage } from './landing.js';
+import { LANDING_HEADERS, landingPage } from './landing.js';
 import { dispatchModern, LEGACY_VERSIONS, MODERN_VERSIONS, parseModern, sendModernError, sendModernResult, sendUnsupportedVersion } from './modern.js';
 import { checkRateLimit } from '../http/rate-limit.js';
 import { buildServer } from './server.js';
@@ -59,7 +59,7 @@ export function mountMcp(app: express.Express, deps: HubDeps): void {
     router.get(path, (req, res, next) => {
       // A page view (a browser, or curl with no Accept), not an MCP client asking for an SSE stream.
       if (path === '/' && !(req.get('accept') ?? '').includes('text/event-stream') && req.accepts('html')) {
-        return void res.status(200).type('html').set('Cache-Control', 'no-cache').send(landingPage(config.publicUrl));
+        return void res.status(200).type('html').set(LANDING_HEADERS).send(landingPage(config.publicUrl));
       }
       next();
     });

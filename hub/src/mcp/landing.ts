@@ -2,7 +2,21 @@
  * What a browser sees at the hub's root. The root is also an MCP endpoint (the product page tells
  * users to enter the bare hub URL as the connector URL), so only a plain page view gets HTML.
  */
+import { createHash } from 'node:crypto';
 import { CATALOGUE } from '../../../shared/index.js';
+
+const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}';
+
+/**
+ * The page's headers: no script, no frame (clickjacking), its one stylesheet allowed by hash, never
+ * sniffed as another type. @see CSP Level 3 (frame-ancestors); RFC 7034 (X-Frame-Options, for old browsers)
+ */
+export const LANDING_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`,
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-cache',
+};
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -14,7 +28,7 @@ export function landingPage(publicUrl: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>monsys MCP connector</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}</style>
+<style>${STYLE}</style>
 </head>
 <body>
 <h1>monsys MCP connector</h1>
