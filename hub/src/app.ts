@@ -34,10 +34,12 @@ export async function createApp(deps: HubDeps): Promise<{ app: express.Express; 
     const started = performance.now();
     res.on('finish', () => {
       const ms = performance.now() - started;
-      // Method, path without query string, status, duration: never headers, bodies or query values.
-      logger.info({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) }, 'request');
       // The route pattern, not the path, so ids never become label values.
       const route = (res.locals.route as string | undefined) ?? (req.route?.path ? String(req.route.path) : 'unmatched');
+      // Method, path, status, duration: never headers, bodies or query values. A tool route logs its
+      // pattern (/v1/agents/:agent_id): path segments are tool arguments, which are never logged.
+      const path = (res.locals.route as string | undefined) ?? req.path;
+      logger.info({ reqId: id, method: req.method, path, status: res.statusCode, ms: Math.round(ms) }, 'request');
       metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       metrics.httpDuration.observe({ method: req.method, route }, ms / 1000);
     });
