@@ -1,8 +1,17 @@
 /**
- * The bridge's cost: added latency per tool call over stdio compared with calling the REST route
- * directly, cold start (spawn → initialize answered) compared with `node -e 0`, and its memory.
- * Filled in once the bridge's bundle exists (bridge/dist).
+ * The bridge's cost, measured against a running hub: added latency per tool call over stdio compared
+ * with calling the REST route directly, cold start (spawn → initialize answered) compared with
+ * `node -e 0`, and its memory when idle and after many calls. Runs the bundle that ships (bridge/dist).
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { FileStore } from '../bridge/src/token-store.js';
+import { ROOT } from '../test/harness/paths.js';
+
 export interface BridgeResult {
   bridgeP50: number;
   restP50: number;
@@ -13,6 +22,77 @@ export interface BridgeResult {
   calls: number;
 }
 
-export async function benchBridge(_calls: number): Promise<BridgeResult> {
-  throw new Error('the bridge benchmark needs the bridge bundle (bridge/dist), which is not built yet');
+const BUNDLE = join(ROOT, 'bridge/dist/monsys-bridge.mjs');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+export async function benchBridge(hub: string, token: string, calls: number): Promise<BridgeResult> {
+  if (!existsSync(BUNDLE)) spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bridge/build.ts')], { cwd: join(ROOT, 'bridge'), stdio: 'inherit' });
+  const home = mkdtempSync(join(tmpdir(), 'monsys-bench-bridge-'));
+  try {
+    // The opt-in file store stands in for the keychain, so the benchmark needs no desktop session.
+    await new FileStore(join(home, 'tokens')).set({
+      hub,
+      profile: 'bench',
+      client_id: 'bench',
+      access_token: token,
+      expires_at: Math.floor(Date.now() / 1000) + 86_400,
+      scope: 'mcp.read mcp.acknowledge',
+    });
+    const nodeTimes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      spawnSync(process.execPath, ['-e', '0']);
+      nodeTimes.push(performance.now() - t);
+    }
+
+    const cold: number[] = [];
+    let client!: Client;
+    let transport!: StdioClientTransport;
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [BUNDLE, 'serve', '--hub', hub, '--profile', 'bench', '--insecure-file-store'],
+        env: { ...(process.env as Record<string, string>), MONSYS_BRIDGE_HOME: home },
+        stderr: 'ignore',
+      });
+      client = new Client({ name: 'bench', version: '1' });
+      await client.connect(transport);
+      cold.push(performance.now() - t);
+      if (i < 4) await client.close();
+    }
+    const pid = transport.pid!;
+    const rssIdleMiB = rssMiB(pid);
+
+    const call = { name: 'monsys_kpi_summary', arguments: {} };
+    for (let i = 0; i < 20; i++) await client.callTool(call);
+    const bridgeTimes: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const t = performance.now();
+      await client.callTool(call);
+      bridgeTimes.push(performance.now() - t);
+    }
+    const rssAfterMiB = rssMiB(pid);
+    await client.close();
+
+    const restTimes: number[] = [];
+    for (let i = 0; i < Math.min(calls, 500) + 20; i++) {
+      const t = performance.now();
+      const res = await fetch(`${hub}/v1/kpi-summary`, { headers: { authorization: `Bearer ${token}` } });
+      await res.text();
+      if (i >= 20) restTimes.push(performance.now() - t);
+    }
+    return {
+      bridgeP50: median(bridgeTimes),
+      restP50: median(restTimes),
+      coldStartMs: median(cold),
+      nodeStartMs: median(nodeTimes),
+      rssIdleMiB,
+      rssAfterMiB,
+      calls,
+    };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }

@@ -45,16 +45,31 @@ interface Load {
   errors: number;
 }
 
-function load(o: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections: number }): Promise<Load> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/load-worker.ts'), JSON.stringify({ ...o, durationSeconds: duration })], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load worker exited ${code}`))));
+/** One load-generator process for the whole run; jobs go in on stdin, results come back in order. */
+const loader = (() => {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/load-worker.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting: ((l: Load) => void)[] = [];
+  let buf = '';
+  proc.stdout!.on('data', (d) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      waiting.shift()?.(JSON.parse(line) as Load);
+    }
   });
+  return {
+    run: (job: object) =>
+      new Promise<Load>((resolve) => {
+        waiting.push(resolve);
+        proc.stdin!.write(JSON.stringify({ ...job, durationSeconds: duration }) + '\n');
+      }),
+    close: () => proc.stdin!.end(),
+  };
+})();
+
+function load(o: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections: number; amount?: number }): Promise<Load> {
+  return loader.run(o);
 }
 
 function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
@@ -245,13 +260,22 @@ async function benchSize(size: Size) {
       }
     }
     const hubPeakRss = peakRssMiB(hub.proc.pid!);
-    // Memory growth: RSS after a warm-up, then after 10,000 more calls of the morning briefing.
+    // Memory growth: RSS after the loads above, then after 10,000 more calls (quick: 1,000) of the morning briefing.
     const kpi = restRequest(base, 'monsys_kpi_summary', {}, f.token);
     const before = rssMiB(hub.proc.pid!);
-    const growth = await load({ ...kpi, connections: 8 });
+    const growth = await load({ ...kpi, connections: 8, amount: flags.quick ? 1000 : 10_000 });
     const after = rssMiB(hub.proc.pid!);
     const plans = size === 'large' || flags.quick ? await explainAll(url, f.principalJson, (n) => argsFor(n, f)) : undefined;
-    return { size, seededMs, rows, hubPeakRss, memory: { beforeMiB: before, afterMiB: after, calls: growth.requests }, plans };
+    let bridge: BridgeResult | { error: string } | undefined;
+    if (size === sizes[0]) {
+      try {
+        bridge = await benchBridge(base, f.token, flags.quick ? 300 : 10_000);
+      } catch (err) {
+        bridge = { error: (err as Error).message };
+        log(`bridge benchmark failed: ${(err as Error).message}`);
+      }
+    }
+    return { size, seededMs, rows, hubPeakRss, memory: { beforeMiB: before, afterMiB: after, calls: growth.requests }, plans, bridge };
   } finally {
     await stop(hub.proc);
     await stop(baseline.proc);
@@ -292,14 +316,8 @@ async function main() {
   for (const size of sizes) perSize.push(await benchSize(size));
   results.sizes = perSize;
   if (!flags['no-pglite']) results.pglite = await benchPglite();
-  let bridge: BridgeResult | undefined;
-  try {
-    bridge = await benchBridge(flags.quick ? 200 : 1000);
-    results.bridge = bridge;
-  } catch (err) {
-    results.bridge = { error: (err as Error).message };
-    log(`bridge benchmark skipped: ${(err as Error).message}`);
-  }
+  const bridge = perSize[0]?.bridge && 'calls' in perSize[0].bridge ? perSize[0].bridge : undefined;
+  results.bridge = perSize[0]?.bridge;
 
   // The table.
   const lines: string[] = [];
@@ -327,6 +345,7 @@ async function main() {
   const file = join(ROOT, 'bench/results', `${flags.quick ? 'quick' : 'full'}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ ...results, table }, null, 2));
   log(`wrote ${file} (${Math.round((Date.now() - started) / 1000)} s)`);
+  loader.close();
 }
 
 await main();
