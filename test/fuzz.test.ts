@@ -240,6 +240,52 @@ describe('fuzzing every tool and raw JSON-RPC (REST and /mcp)', () => {
     await stillServing();
   }, 300_000);
 
+  it('OAuth endpoints: registration, token and authorize requests with hostile bodies and parameters', async () => {
+    const field = fc.oneof(nastyValue, fc.constantFrom('https://claude.ai/cb', 'http://127.0.0.1:9/cb', 'javascript:alert(1)', 'data:text/html,x', 'authorization_code', 'refresh_token', 'S256', 'plain'));
+    const registration = fc.oneof(
+      fc.dictionary(fc.constantFrom('client_name', 'redirect_uris', 'grant_types', 'response_types', 'token_endpoint_auth_method', 'scope', 'logo_uri', 'jwks', 'software_statement'), fc.oneof(field, fc.array(field, { maxLength: 3 })), { maxKeys: 6 }).map((o) => JSON.stringify(o)),
+      fc.string({ maxLength: 60 }),
+      fc.constant(JSON.stringify({ client_name: 'x'.repeat(200_000), redirect_uris: ['https://a.example/cb'] })),
+      fc.constant(JSON.stringify({ client_name: 'many', redirect_uris: Array.from({ length: 5000 }, (_, i) => `https://a${i}.example/cb`) })),
+    );
+    await fc.assert(
+      fc.asyncProperty(registration, async (b) => {
+        bump('oauth:register');
+        const a = await send('POST', '/mcp/oauth/register', { body: b, headers: { 'content-type': 'application/json', authorization: '' } });
+        expect(a.status, `register ${b.slice(0, 200)} → ${a.text.slice(0, 300)}`).toBeLessThan(500);
+        if (a.status === 201) await db.query('DELETE FROM rate_limits');
+      }),
+      opts,
+    );
+    const form = fc.dictionary(
+      fc.constantFrom('grant_type', 'code', 'redirect_uri', 'client_id', 'code_verifier', 'refresh_token', 'scope', 'resource', 'token'),
+      field.map(stringify).map(wellFormed),
+      { maxKeys: 6 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/mcp/oauth/token', '/mcp/oauth/revoke'), form, async (path, f) => {
+        bump('oauth:token');
+        const a = await send('POST', path, { body: new URLSearchParams(f).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: '' } });
+        expect(a.status, `${path} ${JSON.stringify(f).slice(0, 200)} → ${a.text.slice(0, 300)}`).toBeLessThan(500);
+      }),
+      opts,
+    );
+    const query = fc.dictionary(
+      fc.constantFrom('client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'resource', 'request_uri', 'prompt'),
+      field.map(stringify).map(wellFormed),
+      { maxKeys: 7 },
+    );
+    await fc.assert(
+      fc.asyncProperty(query, async (q) => {
+        bump('oauth:authorize');
+        const a = await send('GET', `/mcp/oauth/authorize?${new URLSearchParams(q)}`, { headers: { authorization: '' } });
+        expect(a.status, `authorize ${JSON.stringify(q).slice(0, 200)} → ${a.text.slice(0, 300)}`).toBeLessThan(500);
+      }),
+      opts,
+    );
+    await stillServing();
+  }, 300_000);
+
   it('/mcp: every tool\u2019s tools/call arguments, on each protocol revision', async () => {
     const versions = fc.constantFrom(undefined, '2025-06-18', '2025-11-25', '2026-07-28');
     for (const tool of CATALOGUE) {
