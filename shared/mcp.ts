@@ -28,8 +28,18 @@ export interface McpTool {
   annotations: CatalogueTool['annotations'];
 }
 
-/** Every tool's descriptor, computed once: the catalogue does not change while a process runs. */
-export const TOOL_DESCRIPTORS: readonly McpTool[] = CATALOGUE.map((t) => ({
+let descriptors: readonly McpTool[] | undefined;
+
+/**
+ * Every tool's descriptor, computed on first use and then kept: the catalogue does not change while
+ * a process runs, and the bridge's cold start should not pay for 24 JSON Schemas before it is asked.
+ */
+export function toolDescriptors(): readonly McpTool[] {
+  descriptors ??= buildDescriptors();
+  return descriptors;
+}
+
+const buildDescriptors = (): McpTool[] => CATALOGUE.map((t) => ({
   name: t.name,
   title: t.title,
   description: t.description,

@@ -8,7 +8,7 @@ import { findTool, roleAtLeast } from '../../../shared/index.js';
 import type { Principal } from '../auth/tokens.js';
 import { ToolError } from '../errors.js';
 import { invokeTool, type InvokeDeps } from '../services/invoke.js';
-import { TOOL_DESCRIPTORS, toolError, toolSuccess, type CallToolResult, type McpTool } from '../../../shared/mcp.js';
+import { toolDescriptors, toolError, toolSuccess, type CallToolResult, type McpTool } from '../../../shared/mcp.js';
 
 export { summarize, type CallToolResult, type McpTool } from '../../../shared/mcp.js';
 
@@ -43,7 +43,7 @@ export const RPC = {
  * can never become usable through this token holder, so it is not listed (docs/adr/0003-mcp-endpoint.md).
  */
 export function listTools(principal: Principal): McpTool[] {
-  return TOOL_DESCRIPTORS.filter((d) => roleAtLeast(principal.role, findTool(d.name)!.minRole));
+  return toolDescriptors().filter((d) => roleAtLeast(principal.role, findTool(d.name)!.minRole));
 }
 
 /**
