@@ -1,6 +1,8 @@
 /**
  * A real hub process for end-to-end tests: `node --import tsx hub/src/main.ts serve --port 0`,
- * on a fresh PostgreSQL database (default) or its own embedded data folder.
+ * on a fresh PostgreSQL database (default), an existing one (`databaseUrl`, never dropped by
+ * stop()), or its own embedded data folder. `port` pins the port, e.g. to restart a killed hub
+ * where its clients expect it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +31,8 @@ export interface SpawnHubOptions {
   env?: Record<string, string>;
   /** Extra commands run before serving, e.g. [['seed']]. */
   before?: string[][];
+  /** Listen on this port (e.g. a restarted hub on its predecessor's port); default 0, any free port. */
+  port?: number;
 }
 
 const TSX = ['--import', 'tsx'];
@@ -64,7 +68,7 @@ export async function spawnHub(options: SpawnHubOptions = {}): Promise<HubProces
   }
   for (const cmd of options.before ?? []) await runHubCli(cmd, env);
 
-  const proc = spawn(process.execPath, [...TSX, MAIN, 'serve', '--port', '0'], {
+  const proc = spawn(process.execPath, [...TSX, MAIN, 'serve', '--port', String(options.port ?? 0)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -95,7 +99,8 @@ export async function spawnHub(options: SpawnHubOptions = {}): Promise<HubProces
     dataDir: env.DATA_DIR,
     cli: (args, stdin) => runHubCli(args, env, stdin),
     async stop() {
-      if (proc.exitCode === null) {
+      // A hub killed by a signal (a fault test's SIGKILL) has exited with exitCode null.
+      if (proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGTERM');
         await exited;
