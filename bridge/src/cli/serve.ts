@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { debug, info } from '../log.js';
 import { createBridgeServer } from '../server.js';
 import { Session } from '../session.js';
+import { LineLimit, MAX_LINE_BYTES } from '../stdin-lines.js';
 import { runLogin } from './login.js';
 import { addCommonOptions, positiveInt, resolveContext, type CommonOptions, type Context } from './options.js';
 
@@ -34,7 +35,9 @@ export function serveCommand(): Command {
         timeoutMs: o.timeout * 1000,
         onReauthNeeded: o.autoLogin ? autoLogin(ctx) : undefined,
       });
-      const transport = new StdioServerTransport();
+      // Whole lines of bounded size: an oversized message is dropped instead of closing the transport.
+      const lines = process.stdin.pipe(new LineLimit(MAX_LINE_BYTES, () => info(`Ignored a message from the client longer than ${MAX_LINE_BYTES / 2 ** 20} MiB.`)));
+      const transport = new StdioServerTransport(lines);
       await server.connect(transport);
       debug(`serving ${ctx.hub} profile ${ctx.profile} over stdio`);
       // Claude Desktop closes stdin to stop us.
