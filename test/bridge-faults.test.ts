@@ -201,3 +201,243 @@ describe('hub faults seen through the bridge', () => {
     console.log(`[bridge-faults] 5 hub fault scenarios (frozen, killed mid-call, down, restarted ×2, killed under a burst of ${results.length} calls: ${ok} answered, ${failed} clear tool errors)`);
   }, 60_000);
 });
+
+/** A bridge on raw pipes: every stdout line recorded, answers awaited by id. */
+class RawBridge {
+  readonly proc: ChildProcessWithoutNullStreams;
+  readonly lines: string[] = [];
+  stderr = '';
+  private partial = '';
+  private waiters = new Map<string, (m: Record<string, unknown>) => void>();
+
+  constructor(args: string[], env: Record<string, string>) {
+    this.proc = spawn(process.execPath, args, { env: { ...(process.env as Record<string, string>), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stderr.on('data', (d) => (this.stderr += d));
+    // A bridge that died must fail the test by name, not as an EPIPE from a later write.
+    this.proc.stdin.on('error', () => undefined);
+    this.proc.once('exit', (code, signal) => {
+      for (const w of this.waiters.values()) w({ exited: { code, signal } });
+      this.waiters.clear();
+    });
+    this.proc.stdout.on('data', (d: Buffer) => {
+      const parts = (this.partial + d.toString('utf8')).split('\n');
+      this.partial = parts.pop()!;
+      for (const line of parts) {
+        this.lines.push(line);
+        try {
+          const m = JSON.parse(line) as Record<string, unknown>;
+          const w = this.waiters.get(JSON.stringify(m.id));
+          if (w) {
+            this.waiters.delete(JSON.stringify(m.id));
+            w(m);
+          }
+        } catch {
+          // Checked after the run: every line must parse.
+        }
+      }
+    });
+  }
+
+  async write(data: string | Buffer): Promise<void> {
+    if (!this.proc.stdin.write(data)) await new Promise((r) => this.proc.stdin.once('drain', r));
+  }
+
+  /** Sends a request and waits for the answer with its id. */
+  request(id: string, method: string, params: object = {}, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${method} (${id}) in ${timeoutMs} ms; exit ${this.proc.exitCode}; stderr:\n${this.stderr.slice(-2000)}`)), timeoutMs);
+      this.waiters.set(JSON.stringify(id), (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      void this.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.stdin.end();
+    await exited;
+  }
+}
+
+/** A JSON-RPC 2.0 message as the MCP stdio transport allows on stdout: a response, an error or a notification. */
+function isJsonRpcLine(line: string): boolean {
+  let m: Record<string, unknown>;
+  try {
+    m = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  if (!m || typeof m !== 'object' || Array.isArray(m) || m.jsonrpc !== '2.0') return false;
+  if ('id' in m) {
+    const idOk = typeof m.id === 'string' || (typeof m.id === 'number' && Number.isFinite(m.id));
+    const e = m.error as { code?: unknown; message?: unknown } | undefined;
+    return idOk && (('result' in m && typeof m.result === 'object' && m.result !== null) || (typeof e?.code === 'number' && typeof e.message === 'string'));
+  }
+  return typeof m.method === 'string';
+}
+
+const TOOL_NAMES = CATALOGUE.map((t) => t.name);
+const METHODS = ['tools/list', 'tools/call', 'prompts/list', 'prompts/get', 'ping', 'initialize', 'resources/list', 'completion/complete', 'logging/setLevel', 'notifications/cancelled', 'notifications/initialized', '__proto__', 'constructor', 'toString', 'tools/call/', ''];
+
+/** Fixed nasty inputs, each written as one or more lines. */
+function fixedCases(): (string | Buffer)[] {
+  const call = (params: unknown, id: unknown = 1) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params });
+  return [
+    '',
+    '   ',
+    '{',
+    '}',
+    'null',
+    '[]',
+    '[{}]',
+    '"just a string"',
+    '12345',
+    'true',
+    '{"jsonrpc":"2.0"}',
+    '{"jsonrpc":"1.0","id":1,"method":"tools/list"}',
+    '{"jsonrpc":2,"id":1,"method":"tools/list"}',
+    '{"id":1,"method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":1}',
+    '{"jsonrpc":"2.0","id":null,"method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":{},"method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":[1],"method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":1.5,"method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":1e400,"method":"tools/list"}',
+    `{"jsonrpc":"2.0","id":${'9'.repeat(400)},"method":"tools/list"}`,
+    '{"jsonrpc":"2.0","id":9007199254740993,"method":"ping"}',
+    '{"jsonrpc":"2.0","id":-1,"method":"ping"}',
+    JSON.stringify({ jsonrpc: '2.0', id: 'x'.repeat(100_000), method: 'ping' }),
+    '{"jsonrpc":"2.0","id":2,"method":"no/such/method"}',
+    '{"jsonrpc":"2.0","id":3,"method":"resources/read","params":{"uri":"file:///etc/passwd"}}',
+    '{"jsonrpc":"2.0","id":4,"method":"tools/list","params":"not an object"}',
+    '{"jsonrpc":"2.0","id":5,"method":"tools/list","params":[1,2,3]}',
+    '{"jsonrpc":"2.0","id":6,"method":"tools/list","params":{"cursor":{"$gt":""}}}',
+    call('monsys_kpi_summary', 7),
+    call({ name: 42 }, 8),
+    call({ name: 'monsys_kpi_summary', arguments: 'not an object' }, 9),
+    call({ name: 'monsys_kpi_summary', arguments: [1, 2] }, 10),
+    call({ name: 'no_such_tool', arguments: {} }, 11),
+    call({ name: '__proto__', arguments: {} }, 12),
+    call({ name: 'monsys_get_agent', arguments: { agent_id: "' OR 1=1 --" } }, 13),
+    call({ name: 'monsys_get_agent', arguments: { agent_id: '../../v1/kpi-summary' } }, 14),
+    call({ name: 'monsys_get_agent', arguments: { agent_id: null } }, 15),
+    call({ name: 'monsys_list_agents', arguments: { __proto__: { admin: true }, tenant_id: 'other' } }, 16),
+    call({ name: 'monsys_list_agents', arguments: { search: 'A'.repeat(200_000) } }, 17),
+    call({ name: 'monsys_acknowledge_detection', arguments: { detection_id: 'nope', note: 'x'.repeat(1_000_000) } }, 18),
+    JSON.stringify([{ jsonrpc: '2.0', id: 19, method: 'ping' }, { jsonrpc: '2.0', id: 20, method: 'tools/list' }]),
+    JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ jsonrpc: '2.0', id: 1000 + i, method: 'ping' }))),
+    '{"jsonrpc":"2.0","id":21,"result":{}}',
+    '{"jsonrpc":"2.0","id":22,"error":{"code":-1,"message":"x"}}',
+    '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}}',
+    '{"jsonrpc":"2.0","method":"notifications/cancelled","params":"x"}',
+    '{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":"x"}}',
+    '{"jsonrpc":"2.0","id":23,"method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":"x"}}',
+    '{"jsonrpc":"2.0","id":24,"method":"prompts/get","params":{"name":"x".repeat(3)}}',
+    '{"jsonrpc":"2.0","id":25,"method":"prompts/get","params":{"name":"constructor"}}',
+    `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+    `${'['.repeat(100_000)}`,
+    '{"jsonrpc":"2.0","id":26,"method":"ping"}\r',
+    '\u0000\u0001\u0002{"jsonrpc":"2.0"}',
+    '\ud800\udfff\ud800',
+    '\u2028\u2029{"jsonrpc":"2.0","id":27,"method":"ping"}',
+    '\ufeff{"jsonrpc":"2.0","id":28,"method":"ping"}',
+    Buffer.from([0xff, 0xfe, 0xfd, 0x00, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0xf0, 0x90, 0x28, 0xbc]),
+    Buffer.alloc(64 * 1024, 0x00),
+    'A'.repeat(1024 * 1024),
+    JSON.stringify({ jsonrpc: '2.0', id: 29, method: 'ping', params: { pad: 'p'.repeat(5 * 1024 * 1024) } }),
+    'B'.repeat(11 * 1024 * 1024),
+  ];
+}
+
+/** Generated inputs: JSON-RPC-shaped messages with hostile fields, random JSON, random text and bytes. */
+const hostileParams = fc.oneof(
+  fc.record(
+    {
+      name: fc.oneof(fc.constantFrom(...TOOL_NAMES), fc.string({ maxLength: 30 }), fc.integer()),
+      arguments: fc.oneof(fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), fc.jsonValue({ maxDepth: 1 })),
+      _meta: fc.jsonValue({ maxDepth: 1 }),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.jsonValue({ maxDepth: 3 }),
+);
+
+const fuzzLine: fc.Arbitrary<string | Buffer> = fc.oneof(
+  // Well-formed requests with hostile methods and params: these reach the handlers (and the hub).
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ id: fc.oneof(fc.integer(), fc.string({ maxLength: 40 })), method: fc.constantFrom(...METHODS), params: hostileParams }, { requiredKeys: ['id', 'method'] })
+      .map((m) => JSON.stringify({ jsonrpc: '2.0', ...m })),
+  },
+  fc
+    .record(
+      {
+        jsonrpc: fc.oneof(fc.constant('2.0'), fc.constant('2.0'), fc.string(), fc.integer(), fc.constant(null)),
+        id: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 200 }), fc.constant(null), fc.constant(Number.MAX_SAFE_INTEGER), fc.array(fc.integer(), { maxLength: 3 })),
+        method: fc.oneof(fc.constantFrom(...METHODS), fc.string({ maxLength: 40 })),
+        params: hostileParams,
+      },
+      { requiredKeys: [] },
+    )
+    .map((m) => JSON.stringify(m)),
+  fc.array(fc.record({ jsonrpc: fc.constant('2.0'), id: fc.integer(), method: fc.constantFrom(...METHODS) }), { minLength: 1, maxLength: 5 }).map((b) => JSON.stringify(b)),
+  fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+  fc.string({ unit: 'grapheme', maxLength: 300 }),
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)),
+);
+
+const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+
+describe('stdin fuzz', () => {
+  it('never exits, writes only JSON-RPC lines on stdout, and keeps answering', async () => {
+    const stateDir = join(home, 'fuzz');
+    await storeToken(stateDir, 'fuzz');
+    const bridge = new RawBridge(serveArgs('fuzz'), { MONSYS_BRIDGE_HOME: stateDir });
+    try {
+      const init = await bridge.request('init', 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'fuzz', version: '1' } });
+      expect(init.result).toHaveProperty('serverInfo');
+      await bridge.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+
+      const inputs: (string | Buffer)[] = [...fixedCases(), ...fc.sample(fuzzLine, { numRuns: FUZZ_RUNS, seed: 7007 })];
+      let pings = 0;
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i]!;
+        await bridge.write(Buffer.isBuffer(input) ? Buffer.concat([input, Buffer.from('\n')]) : `${input}\n`);
+        // Every 20 inputs (and after each large one) the bridge must still answer.
+        if (i % 20 === 19 || input.length > 50_000) {
+          const pong = await bridge.request(`ping-${pings++}`, 'ping');
+          const what = `after input ${i}: ${JSON.stringify(input.subarray ? input.subarray(0, 80).toString('latin1') : input).slice(0, 100)}`;
+          expect(pong, what).toMatchObject({ result: {} });
+        }
+      }
+      const list = await bridge.request('final', 'tools/list');
+      expect((list.result as { tools: unknown[] }).tools).toHaveLength(CATALOGUE.length);
+      const call = await bridge.request('final-call', 'tools/call', { name: 'monsys_kpi_summary', arguments: {} });
+      expect((call.result as CallToolResult).isError).toBeFalsy();
+      // Let answers to forwarded calls arrive before the check.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(bridge.proc.exitCode).toBeNull();
+      expect(bridge.proc.signalCode).toBeNull();
+
+      const bad = bridge.lines.filter((l) => !isJsonRpcLine(l));
+      expect(bad.map((l) => l.slice(0, 200))).toEqual([]);
+      const answers = bridge.lines.map((l) => JSON.parse(l) as { error?: { code: number }; result?: CallToolResult });
+      const errors = answers.filter((a) => a.error).length;
+      const toolErrors = answers.filter((a) => a.result?.isError).length;
+      expect(bridge.stderr).not.toContain(token);
+      // The two lines over the bridge's 4 MiB limit were dropped and reported; nothing else reached stderr.
+      expect(bridge.stderr.trim().split('\n')).toEqual(['Ignored a message from the client longer than 4 MiB.', 'Ignored a message from the client longer than 4 MiB.']);
+      console.log(
+        `[bridge-faults] stdin fuzz: ${inputs.length} inputs (${inputs.length - FUZZ_RUNS} fixed, ${FUZZ_RUNS} generated) + ${pings} pings; ` +
+          `${bridge.lines.length} stdout lines, all JSON-RPC (${errors} JSON-RPC errors, ${toolErrors} isError tool results); bridge alive`,
+      );
+    } finally {
+      await bridge.stop();
+    }
+  }, 60_000);
+});
