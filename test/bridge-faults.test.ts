@@ -16,6 +16,7 @@
  *   0700 folder), and none on the bridge's stderr or in `status`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,7 +28,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../bridge/build.js';
 import { tokenFileName } from '../bridge/src/names.js';
 import { FileStore } from '../bridge/src/token-store.js';
+import { DEMO_ACCOUNTS } from '../hub/src/seed/index.js';
 import { CATALOGUE } from '../shared/index.js';
+import { FormAgent, formOf } from './harness/browser.js';
 import { spawnHub, type HubProcess } from './harness/hub.js';
 import { ROOT } from './harness/paths.js';
 
@@ -439,5 +442,132 @@ describe('stdin fuzz', () => {
     } finally {
       await bridge.stop();
     }
+  }, 60_000);
+});
+
+/** Runs a bridge command to completion. */
+function runBridge(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bundle, ...args], { env: { ...(process.env as Record<string, string>), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/**
+ * A real OAuth pair (mat_ + mrt_) for the demo technician in acme, through the hub's own pages
+ * (plain HTTP with the harness's cookie jar), so that the bridge has a refresh token to rotate.
+ */
+async function oauthPair(): Promise<{ client_id: string; access_token: string; refresh_token: string; scope: string }> {
+  const redirectUri = 'http://127.0.0.1:9/cb';
+  const reg = await fetch(`${hub.url}/mcp/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'scan', redirect_uris: [redirectUri] }) });
+  const clientId = ((await reg.json()) as { client_id: string }).client_id;
+  const verifier = randomBytes(32).toString('base64url');
+  const q = new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', state: 's', code_challenge_method: 'S256', code_challenge: createHash('sha256').update(verifier).digest('base64url') });
+  const agent = new FormAgent(hub.url);
+  let page = await agent.go(`/mcp/oauth/authorize?${q}`);
+  const login = formOf(page.html);
+  const demo = DEMO_ACCOUNTS.find((a) => a.tenants.includes('acme'))!;
+  page = await agent.go(login.action, { form: { ...login.fields, email: demo.email, password: demo.password } });
+  const consent = formOf(page.html);
+  const acme = /name="tenant" value="([^"]+)"[^>]*> Acme/i.exec(page.html)?.[1];
+  expect(acme, 'acme on the consent page').toBeTruthy();
+  page = await agent.go(consent.action, { form: { ...consent.fields, tenant: acme!, action: 'approve' } });
+  const code = page.location?.searchParams.get('code');
+  expect(code, 'authorization code').toBeTruthy();
+  const res = await fetch(`${hub.url}/mcp/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier }),
+  });
+  const t = (await res.json()) as { access_token: string; refresh_token: string; scope: string };
+  expect(t.refresh_token).toMatch(/^mrt_/);
+  return { client_id: clientId, ...t };
+}
+
+/** Every file under `dir`, with its text (latin1: any byte sequence is searchable). */
+function filesUnder(dir: string): { path: string; text: string }[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .map((path) => ({ path, text: readFileSync(path, 'latin1') }));
+}
+
+describe("the bridge's files and logs", () => {
+  it('keep raw tokens only in the explicit file store (0600 in a 0700 folder): not in Claude\u2019s config, state or stderr', async () => {
+    const base = join(home, 'scan');
+    const stateDir = join(base, 'bridge-state');
+    const configPath = join(base, 'Claude', 'claude_desktop_config.json');
+    mkdirSync(dirname(configPath), { recursive: true });
+    writeFileSync(configPath, JSON.stringify({ mcpServers: { other: { command: 'other-server', args: ['--x'] } }, globalShortcut: 'Ctrl+Space' }, null, 2));
+    const env = { MONSYS_BRIDGE_HOME: stateDir, MONSYS_BRIDGE_DEBUG: '1' };
+    const logs: string[] = [];
+
+    // install --no-login: only the config entry, pointing at the file store.
+    const install = await runBridge(['install', '--no-login', '--insecure-file-store', '--config', configPath, '--launch', 'node', '--hub', hub.url, '--profile', 'scan'], env);
+    expect(install.code, install.stderr).toBe(0);
+    logs.push(install.stdout, install.stderr);
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as { mcpServers: Record<string, { command: string; args: string[]; env?: Record<string, string> }> };
+    const entry = config.mcpServers['monsys-scan']!;
+    expect(entry.args).toEqual(expect.arrayContaining(['serve', '--insecure-file-store', '--profile', 'scan']));
+    expect(config.mcpServers.other).toEqual({ command: 'other-server', args: ['--x'] });
+
+    // A signed-in state without a browser: a real OAuth pair, already expired, so the bridge's first call refreshes
+    // it and writes the rotated pair through its own file store.
+    const first = await oauthPair();
+    await new FileStore(join(stateDir, 'tokens')).set({ hub: hub.url, profile: 'scan', ...first, expires_at: Math.floor(Date.now() / 1000) - 10 });
+
+    const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { ...(process.env as Record<string, string>), ...entry.env, MONSYS_BRIDGE_DEBUG: '1' }, stderr: 'pipe' });
+    let serveErr = '';
+    transport.stderr!.on('data', (d) => (serveErr += d));
+    const client = new Client({ name: 'bridge-scan', version: '1' });
+    clients.push(client);
+    await client.connect(transport);
+    let calls = 0;
+    for (const tool of CATALOGUE) {
+      await client.callTool({ name: tool.name, arguments: {} });
+      calls++;
+    }
+    const bad = (await client.callTool({ name: 'monsys_get_agent', arguments: { agent_id: '00000000-0000-4000-8000-000000000000' } })) as CallToolResult;
+    expect(bad.isError).toBe(true);
+    calls++;
+    await client.close();
+    expect(serveErr).toContain('access token refreshed');
+    logs.push(serveErr);
+
+    const status = await runBridge(['status', '--insecure-file-store', '--hub', hub.url, '--profile', 'scan'], env);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/signed in\s+yes/);
+    logs.push(status.stdout, status.stderr);
+
+    const tokenFile = join(stateDir, 'tokens', tokenFileName(hub.url, 'scan'));
+    const stored = JSON.parse(readFileSync(tokenFile, 'utf8')) as { access_token: string; refresh_token: string };
+    expect(stored.access_token).not.toBe(first.access_token);
+    expect(stored.refresh_token).not.toBe(first.refresh_token);
+    const secrets = [first.access_token, first.refresh_token, stored.access_token, stored.refresh_token, token];
+
+    // Every file under Claude's folder and the bridge's: token-shaped values only in the token file, and only the current pair.
+    const files = filesUnder(base);
+    expect(files.map((f) => f.path)).toEqual(expect.arrayContaining([configPath, tokenFile]));
+    expect(files.filter((f) => f.path.endsWith('.tmp')).map((f) => f.path)).toEqual([]);
+    const found = files.flatMap((f) => [...f.text.matchAll(TOKEN_RE)].map((m) => ({ path: f.path, value: m[0] })));
+    expect(found).toEqual(expect.arrayContaining([{ path: tokenFile, value: stored.access_token }, { path: tokenFile, value: stored.refresh_token }]));
+    expect(found.filter((f) => f.path !== tokenFile)).toEqual([]);
+    expect(found).toHaveLength(2);
+    for (const f of files) for (const s of [first.access_token, first.refresh_token, token]) expect(f.text.includes(s), f.path).toBe(false);
+
+    // Permissions of the explicit file store.
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(tokenFile)).mode & 0o777).toBe(0o700);
+    expect(statSync(configPath).mode & 0o077).toBe(0);
+
+    // Logs (debug on): no token, no token-shaped value.
+    const allLogs = logs.join('\n');
+    expect(allLogs.match(TOKEN_RE)).toBeNull();
+    for (const s of secrets) expect(allLogs.includes(s)).toBe(false);
+    console.log(`[bridge-faults] file scan: ${files.length} files, ${calls} tool calls with debug logging, 1 refresh; ${secrets.length} secrets searched in files and ${allLogs.length} bytes of output: only the token file holds tokens`);
   }, 60_000);
 });
