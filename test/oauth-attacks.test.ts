@@ -325,3 +325,131 @@ describe('registration abuse', () => {
     expect(r.json.error).toBe('invalid_redirect_uri');
   });
 });
+
+describe('registration flood from one address', () => {
+  it(`registers exactly ${LIMITS.registerPerIp.limit} clients per window, then answers 429 with Retry-After`, async () => {
+    const { limit, windowSeconds } = LIMITS.registerPerIp;
+    // Start inside one fixed window: a window ending mid-loop would reset the counter.
+    const left = windowSeconds - ((Date.now() / 1000) % windowSeconds);
+    if (left < 15) await new Promise((r) => setTimeout(r, left * 1000 + 500));
+    await db.query(`DELETE FROM rate_limits WHERE bucket LIKE 'register:%'`);
+    const before = Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM oauth_clients')).rows[0]!.n);
+    let created = 0;
+    let refused: Awaited<ReturnType<typeof register>> | undefined;
+    for (let i = 0; i < limit + 5 && !refused; i++) {
+      const r = await register({ client_name: `flood-${i}`, redirect_uris: [WEB_REDIRECT] });
+      count('registration abuse');
+      if (r.status === 201) created++;
+      else refused = r;
+    }
+    expect(created).toBe(limit);
+    expect(refused?.status).toBe(429);
+    const retry = Number(refused!.headers.get('retry-after'));
+    expect(retry).toBeGreaterThan(0);
+    expect(retry).toBeLessThanOrEqual(windowSeconds);
+    expect(refused!.json).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(refused!.json.error_description).toContain(`Retry after ${retry} seconds`);
+    // Still refused, and nothing registered past the limit.
+    const again = await register({ client_name: 'one more', redirect_uris: [WEB_REDIRECT] });
+    count('registration abuse');
+    expect(again.status).toBe(429);
+    const after = Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM oauth_clients')).rows[0]!.n);
+    expect(after - before).toBe(limit);
+    await db.query(`DELETE FROM rate_limits WHERE bucket LIKE 'register:%'`);
+  }, 60_000);
+});
+
+describe('Secure cookies behind an https proxy', () => {
+  it('marks every session cookie Secure when the issuer is https and the proxy says X-Forwarded-Proto: https', async () => {
+    const issuer = 'https://hub.example';
+    const proxied = await startHub(loadConfig({ PUBLIC_URL: issuer, TRUST_PROXY: 'true' }, { port: 0, logLevel: 'silent' }), { db, logger: createLogger('silent') });
+    try {
+      const local = `http://127.0.0.1:${proxied.port}`;
+      const agent = new FormAgent(local);
+      const proxy = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'hub.example' };
+      /** One browser step through the proxy: follows the hub's redirects (absolute ones name the issuer). */
+      async function step(path: string, form?: Record<string, string>): Promise<{ res: Response; html: string; location?: URL }> {
+        let res = await agent.request(`${local}${path}`, { form, headers: form ? { ...proxy, origin: issuer } : proxy });
+        for (let hops = 0; hops < 10 && res.status >= 300 && res.status < 400; hops++) {
+          const next = new URL(res.headers.get('location')!, issuer);
+          if (next.origin !== issuer) return { res, html: '', location: next };
+          res = await agent.request(`${local}${next.pathname}${next.search}`, { headers: proxy });
+        }
+        return { res, html: await res.text() };
+      }
+      const clientId = await newClient();
+      const { challenge } = pkce();
+      const q = new URL(authorizeUrl({ client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256' }, issuer));
+      let page = await step(`${q.pathname}${q.search}`);
+      const login = formOf(page.html);
+      page = await step(login.action, { ...login.fields, email: 'admin@acme.example', password: PASSWORD });
+      expect(page.html).toContain('id="approve"');
+      const consent = formOf(page.html);
+      const tenant = /name="tenant" value="([^"]+)"/.exec(page.html)![1]!;
+      page = await step(consent.action, { ...consent.fields, tenant, action: 'approve' });
+      expect(page.location?.searchParams.get('code')).toBeTruthy();
+      expect(page.location?.searchParams.get('iss')).toBe(issuer);
+
+      const names = ['monsys_session', 'monsys_oauth_session', 'monsys_interaction', 'monsys_interaction_resume'];
+      for (const name of names) {
+        const lines = agent.setCookies.filter((c) => c.startsWith(`${name}=`) && !/=;|max-age=0|expires=Thu, 01 Jan 1970/i.test(c));
+        expect(lines.length, `${name} set`).toBeGreaterThan(0);
+        count('secure cookies');
+        for (const line of lines) {
+          expect(line, name).toMatch(/;\s*secure/i);
+          expect(line, name).toMatch(/;\s*httponly/i);
+          expect(line, name).toMatch(/;\s*samesite=lax/i);
+        }
+      }
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
+describe('the consent page in a frame', () => {
+  it('is not rendered inside another page in Chromium (frame-ancestors)', async () => {
+    const browser = await launchBrowser();
+    let framer: Server | undefined;
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(authorizeUrl({ client_id: await newClient(), redirect_uri: REDIRECT, code_challenge: pkce().challenge, code_challenge_method: 'S256' }));
+      await page.fill('#email', 'admin@acme.example');
+      await page.fill('#password', PASSWORD);
+      await Promise.all([page.waitForSelector('#approve'), page.click('#sign-in')]);
+      const consentUrl = page.url();
+
+      // The attacker's page, on another port of 127.0.0.1: the same site, so the browser even sends the
+      // SameSite=Lax interaction cookie with the framed request. A control frame shows framing works.
+      framer = createServer((req, res) => {
+        res.setHeader('content-type', 'text/html');
+        res.end(req.url === '/control' ? '<p id="ok">framed</p>' : `<iframe id="consent" src="${consentUrl}"></iframe><iframe id="control" src="/control"></iframe>`);
+      });
+      await new Promise<void>((r) => framer!.listen(0, '127.0.0.1', r));
+      const attacker = await browser.context.newPage();
+      const messages: string[] = [];
+      attacker.on('console', (m) => messages.push(m.text()));
+      const framed = attacker.waitForResponse((r) => r.url() === consentUrl);
+      await attacker.goto(`http://127.0.0.1:${(framer.address() as AddressInfo).port}/`);
+      const response = await framed;
+      // The hub did answer with the consent form: only the browser's enforcement of its headers stops it.
+      expect(response.status()).toBe(200);
+      expect(response.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+      await (await (await attacker.$('#control'))!.contentFrame())!.waitForSelector('#ok');
+      await attacker.waitForTimeout(200);
+      // Chromium replaced the framed consent page by its error page: no frame holds the hub's page or its form.
+      const frames = attacker.frames().filter((f) => f !== attacker.mainFrame());
+      expect(frames.map((f) => f.url()).sort()).toEqual(['chrome-error://chromewebdata/', `http://127.0.0.1:${(framer.address() as AddressInfo).port}/control`]);
+      for (const f of frames) expect(await f.$('#approve, form, #sign-in')).toBeNull();
+      expect(messages.join('\n')).toMatch(/violates the following Content Security Policy directive: "frame-ancestors 'none'"/);
+      count('framing');
+      // The interaction was live all along: top-level, the same URL still shows the form.
+      await page.reload();
+      expect(await page.$('#approve')).not.toBeNull();
+    } finally {
+      await browser.close();
+      framer?.closeAllConnections();
+      await new Promise((r) => (framer ? framer.close(r) : r(undefined)));
+    }
+  }, 60_000);
+});
