@@ -414,7 +414,7 @@ describe('stdin fuzz', () => {
         // Every 20 inputs (and after each large one) the bridge must still answer.
         if (i % 20 === 19 || input.length > 50_000) {
           const pong = await bridge.request(`ping-${pings++}`, 'ping');
-          const what = `after input ${i}: ${JSON.stringify(input.subarray ? input.subarray(0, 80).toString('latin1') : input).slice(0, 100)}`;
+          const what = `after input ${i}: ${JSON.stringify(Buffer.isBuffer(input) ? input.subarray(0, 80).toString('latin1') : input).slice(0, 100)}`;
           expect(pong, what).toMatchObject({ result: {} });
         }
       }

@@ -197,7 +197,7 @@ describe('PKCE downgrades at authorize', () => {
       expect(loc.searchParams.get('code')).toBeNull();
     }
     const c = await codeFor({ clientId });
-    for (const form of [{}, { code_verifier: pkce().verifier }, { code_verifier: '' }]) {
+    for (const form of [{}, { code_verifier: pkce().verifier }, { code_verifier: '' }] as Record<string, string>[]) {
       const t = await token({ grant_type: 'authorization_code', code: c.code, redirect_uri: REDIRECT, client_id: clientId, ...form });
       count('PKCE');
       expect(t.status).toBe(400);
