@@ -97,9 +97,23 @@ export async function fleetFacts(ctx: ServiceContext): Promise<FleetFacts> {
               count(DISTINCT m.agent_id) FILTER (WHERE v.severity IN ('critical', 'high'))::int AS hosts_with_critical_cves
          FROM vuln_matches m JOIN vuln_advisories v ON v.id = m.advisory_id
         WHERE m.tenant_id = $1 AND m.resolved_at IS NULL AND v.withdrawn_at IS NULL
+     ), bf_ips AS (
+       -- Brute force comes from few addresses and many attempts: test each address once for any
+       -- successful login near its detections, then test single detections only for those addresses.
+       SELECT src_ip, min(detected_at) AS first_at, max(detected_at) AS last_at
+         FROM detected_events
+        WHERE tenant_id = $1 AND kind = 'ssh_brute_force' AND detected_at >= now() - interval '30 days'
+        GROUP BY src_ip
+     ), hot_ips AS (
+       SELECT b.src_ip FROM bf_ips b
+        WHERE EXISTS (
+          SELECT 1 FROM auth_events e
+           WHERE e.tenant_id = $1 AND e.src_ip = b.src_ip AND e.success
+             AND e.occurred_at BETWEEN b.first_at - interval '24 hours' AND b.last_at + interval '24 hours'
+        )
      ), bf AS (
        SELECT count(*)::int AS brute_force,
-              count(*) FILTER (WHERE EXISTS (
+              count(*) FILTER (WHERE d.src_ip IN (SELECT src_ip FROM hot_ips) AND EXISTS (
                 SELECT 1 FROM auth_events e
                  WHERE e.tenant_id = $1 AND e.src_ip = d.src_ip AND e.success
                    AND e.occurred_at BETWEEN d.detected_at - interval '24 hours' AND d.detected_at + interval '24 hours'
