@@ -22,6 +22,8 @@ const RELATED_CAP = 50;
 /** Similar findings: same kind or source IP, this far back from now. */
 const SIMILAR_WINDOW = `interval '30 days'`;
 const SIMILAR_CAP = 20;
+/** Counts for the next steps stop here: past it the advice is the same. */
+export const COUNT_CAP = 10_000;
 
 interface SummaryRow {
   id: string;
@@ -201,29 +203,36 @@ async function sourceIpFacts(db: Queryable, tenantId: string, d: DetailRow): Pro
 /**
  * Other detections of the same kind or from the same source IP in the last 30 days, newest
  * first and capped, with counts over all of them (not just the returned page) for the next steps.
+ * Each branch reads only its newest rows through its index, and the counts stop at COUNT_CAP:
+ * a common kind can have hundreds of thousands of detections a month on a large fleet.
  */
 async function similarFindings(db: Queryable, tenantId: string, d: DetailRow) {
-  const params: unknown[] = [tenantId, d.id, d.kind];
   const recent = `d.detected_at >= now() - ${SIMILAR_WINDOW} AND d.id <> $2`;
-  const branches = [`SELECT d.* FROM detected_events d WHERE d.tenant_id = $1 AND d.kind = $3 AND ${recent}`];
-  let ipParam = 'NULL::text';
+  const newest = `ORDER BY d.detected_at DESC, d.id DESC LIMIT $4`;
+  const pageParams: unknown[] = [tenantId, d.id, d.kind, SIMILAR_CAP];
+  const branches = [`(SELECT d.* FROM detected_events d WHERE d.tenant_id = $1 AND d.kind = $3 AND ${recent} ${newest})`];
+  const countParams: unknown[] = [tenantId, d.id, d.kind, COUNT_CAP];
+  let ipCount = '0';
   if (d.src_ip !== null) {
-    params.push(d.src_ip);
-    ipParam = `$${params.length}`;
-    branches.push(`SELECT d.* FROM detected_events d WHERE d.tenant_id = $1 AND d.src_ip = ${ipParam} AND ${recent}`);
+    pageParams.push(d.src_ip);
+    branches.push(`(SELECT d.* FROM detected_events d WHERE d.tenant_id = $1 AND d.src_ip = $5 AND ${recent} ${newest})`);
+    countParams.push(d.src_ip, d.agent_id);
+    ipCount = `(SELECT count(*) FROM (SELECT 1 FROM detected_events d WHERE d.tenant_id = $1 AND d.src_ip = $5 AND d.agent_id <> $6 AND ${recent} LIMIT $4) c)`;
   }
-  params.push(d.agent_id, SIMILAR_CAP);
-  const r = await db.query<SummaryRow & { same_kind: number; same_ip_other_hosts: number }>(
-    `SELECT ${SUMMARY_COLUMNS},
-            (count(*) FILTER (WHERE d.kind = $3) OVER ())::int AS same_kind,
-            (count(*) FILTER (WHERE d.src_ip = ${ipParam} AND d.agent_id <> $${params.length - 1}) OVER ())::int AS same_ip_other_hosts
-       FROM (${branches.join(' UNION ')}) d ${WITH_HOST}
-      ORDER BY d.detected_at DESC, d.id DESC
-      LIMIT $${params.length}`,
-    params,
-  );
-  const first = r.rows[0];
-  return { rows: r.rows, sameKind: first?.same_kind ?? 0, sameIpOtherHosts: first?.same_ip_other_hosts ?? 0 };
+  const [page, counts] = await Promise.all([
+    db.query<SummaryRow>(
+      `SELECT ${SUMMARY_COLUMNS} FROM (${branches.join(' UNION ')}) d ${WITH_HOST}
+        ORDER BY d.detected_at DESC, d.id DESC LIMIT $4`,
+      pageParams,
+    ),
+    db.query<{ same_kind: number; same_ip_other_hosts: number }>(
+      `SELECT (SELECT count(*) FROM (SELECT 1 FROM detected_events d WHERE d.tenant_id = $1 AND d.kind = $3 AND ${recent} LIMIT $4) c)::int AS same_kind,
+              ${ipCount}::int AS same_ip_other_hosts`,
+      countParams,
+    ),
+  ]);
+  const c = counts.rows[0]!;
+  return { rows: page.rows, sameKind: c.same_kind, sameIpOtherHosts: c.same_ip_other_hosts };
 }
 
 interface AckRow {

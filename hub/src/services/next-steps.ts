@@ -95,12 +95,12 @@ export function suggestNextSteps(f: StepFacts): string[] {
 
   if (f.srcIp && f.sameIpOtherHosts > 0) {
     steps.push(
-      `${f.srcIp} appears in ${f.sameIpOtherHosts} other detection(s) on other hosts in the last 30 days: block it fleet-wide rather than per host.`,
+      `${f.srcIp} appears in ${atLeast(f.sameIpOtherHosts)} other detection(s) on other hosts in the last 30 days: block it fleet-wide rather than per host.`,
     );
   }
   if (f.sameKind >= 3) {
     steps.push(
-      `${f.sameKind} other ${KIND_LABEL[f.kind]} detections in the last 30 days: look for a common cause (exposure, a missing rule) across the fleet.`,
+      `${atLeast(f.sameKind)} other ${KIND_LABEL[f.kind]} detections in the last 30 days: look for a common cause (exposure, a missing rule) across the fleet.`,
     );
   }
   steps.push(
@@ -109,4 +109,9 @@ export function suggestNextSteps(f: StepFacts): string[] {
       : 'When the investigation is done, close it with monsys_acknowledge_detection (reversible from the dashboard).',
   );
   return steps;
+}
+
+/** The detection counts are capped at 10,000 (detections.ts COUNT_CAP): say so rather than print the cap as a count. */
+function atLeast(n: number): string {
+  return n >= 10_000 ? 'over 10,000' : String(n);
 }
