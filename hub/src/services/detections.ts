@@ -23,7 +23,7 @@ const RELATED_CAP = 50;
 const SIMILAR_WINDOW = `interval '30 days'`;
 const SIMILAR_CAP = 20;
 /** Counts for the next steps stop here: past it the advice is the same. */
-export const COUNT_CAP = 10_000;
+export const COUNT_CAP = 1_000;
 
 interface SummaryRow {
   id: string;
@@ -203,7 +203,8 @@ async function sourceIpFacts(db: Queryable, tenantId: string, d: DetailRow): Pro
 /**
  * Other detections of the same kind or from the same source IP in the last 30 days, newest
  * first and capped, with counts over all of them (not just the returned page) for the next steps.
- * Each branch reads only its newest rows through its index, and the counts stop at COUNT_CAP:
+ * Each branch reads only its newest rows through its index, and the counts stop at COUNT_CAP
+ * (read in index order, so the planner walks the index rather than the table):
  * a common kind can have hundreds of thousands of detections a month on a large fleet.
  */
 async function similarFindings(db: Queryable, tenantId: string, d: DetailRow) {
@@ -217,7 +218,7 @@ async function similarFindings(db: Queryable, tenantId: string, d: DetailRow) {
     pageParams.push(d.src_ip);
     branches.push(`(SELECT d.* FROM detected_events d WHERE d.tenant_id = $1 AND d.src_ip = $5 AND ${recent} ${newest})`);
     countParams.push(d.src_ip, d.agent_id);
-    ipCount = `(SELECT count(*) FROM (SELECT 1 FROM detected_events d WHERE d.tenant_id = $1 AND d.src_ip = $5 AND d.agent_id <> $6 AND ${recent} LIMIT $4) c)`;
+    ipCount = `(SELECT count(*) FROM (SELECT 1 FROM detected_events d WHERE d.tenant_id = $1 AND d.src_ip = $5 AND d.agent_id <> $6 AND ${recent} ORDER BY d.detected_at DESC LIMIT $4) c)`;
   }
   const [page, counts] = await Promise.all([
     db.query<SummaryRow>(
@@ -226,7 +227,7 @@ async function similarFindings(db: Queryable, tenantId: string, d: DetailRow) {
       pageParams,
     ),
     db.query<{ same_kind: number; same_ip_other_hosts: number }>(
-      `SELECT (SELECT count(*) FROM (SELECT 1 FROM detected_events d WHERE d.tenant_id = $1 AND d.kind = $3 AND ${recent} LIMIT $4) c)::int AS same_kind,
+      `SELECT (SELECT count(*) FROM (SELECT 1 FROM detected_events d WHERE d.tenant_id = $1 AND d.kind = $3 AND ${recent} ORDER BY d.detected_at DESC LIMIT $4) c)::int AS same_kind,
               ${ipCount}::int AS same_ip_other_hosts`,
       countParams,
     ),

@@ -111,7 +111,7 @@ export function suggestNextSteps(f: StepFacts): string[] {
   return steps;
 }
 
-/** The detection counts are capped at 10,000 (detections.ts COUNT_CAP): say so rather than print the cap as a count. */
+/** The detection counts are capped at 1,000 (detections.ts COUNT_CAP): say so rather than print the cap as a count. */
 function atLeast(n: number): string {
-  return n >= 10_000 ? 'over 10,000' : String(n);
+  return n >= 1_000 ? 'over 1,000' : String(n);
 }
