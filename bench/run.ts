@@ -330,17 +330,18 @@ async function main() {
 
   // The table.
   const lines: string[] = [];
-  lines.push('| size | tool | conns | REST rps | p50 ms | p99 ms | /mcp rps | baseline rps | REST/baseline | MCP/REST | SQL floor p50 ms |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of perSize) {
+    lines.push('| size | tool | conns | REST rps | p50 ms | p99 ms | /mcp rps | baseline rps | REST/baseline | MCP/REST | SQL floor p50 ms |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of s.rows) {
       lines.push(
         `| ${r.size} | ${r.tool.replace('monsys_', '')} | ${r.connections} | ${fmt(r.rest.rps)} | ${r.rest.p50} | ${r.rest.p99} | ${fmt(r.mcp.rps)} | ${fmt(r.baseline.rps)} | ${fmt((100 * r.rest.rps) / r.baseline.rps)}% | ${fmt((100 * r.mcp.rps) / r.rest.rps)}% | ${fmt(r.floor.p50, 2)} |`,
       );
     }
     lines.push('');
-    lines.push(`${s.size}: seeded in ${s.seededMs ?? 'cached'} ms; hub peak RSS ${fmt(s.hubPeakRss)} MiB; RSS ${fmt(s.memory.beforeMiB)} → ${fmt(s.memory.afterMiB)} MiB over ${s.memory.calls} calls`);
-    if (s.plans) lines.push(`${s.size}: query plans: ${(s.plans as PlanReport[]).filter((p) => p.seqScans.length).length} tool queries with a sequential scan of a large table`);
+    lines.push(`${s.size}: ${s.seededMs === null ? 'dataset reused from an earlier run' : `seeded in ${s.seededMs} ms`}; hub peak RSS ${fmt(s.hubPeakRss)} MiB; RSS ${fmt(s.memory.beforeMiB)} → ${fmt(s.memory.afterMiB)} MiB over ${s.memory.calls} calls`);
+    lines.push('');
+    if (s.plans) lines.push(`${s.size}: query plans: ${(s.plans as PlanReport[]).filter((p) => p.seqScans.length).length} tool queries with a sequential scan of a large table`, '');
   }
   if (bridge) {
     lines.push('');
