@@ -10,7 +10,7 @@ import { loadConfig } from '../hub/src/config.js';
 import { createLogger } from '../hub/src/logger.js';
 import { startHub, type RunningHub } from '../hub/src/server.js';
 import { DRIVERS, freshDb, type TestDb } from './harness/db.js';
-import { buildFleet, FLEET_EXPECTED, RAW_BODIES, TOR_IP, type Fleet } from './harness/fixtures.js';
+import { buildFleet, EXPECTED_KPI, FLEET_EXPECTED, RAW_BODIES, TOR_IP, type Fleet } from './harness/fixtures.js';
 
 describe.each(DRIVERS)('REST tools on %s', (driver) => {
   let db: TestDb;
@@ -147,17 +147,7 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
 
   it('GET /v1/kpi-summary returns the morning snapshot', async () => {
     const r = await get('/v1/kpi-summary');
-    expect(r).toMatchObject({
-      tenant: 'acme',
-      trust_score: FLEET_EXPECTED.score,
-      trust_score_delta_7d: FLEET_EXPECTED.delta7d,
-      agents: FLEET_EXPECTED.agents,
-      open_alerts: FLEET_EXPECTED.openAlerts,
-      detections_24h: FLEET_EXPECTED.detections24h,
-      open_kernel_cves: FLEET_EXPECTED.kernelCves,
-      open_os_cves: FLEET_EXPECTED.osCves,
-      sla: FLEET_EXPECTED.sla,
-    });
+    expect(r).toMatchObject(EXPECTED_KPI);
   });
 
   it('GET /v1/audit-log searches events; event_type, actor_email_contains, since, limit, offset — and finds this test’s own calls', async () => {

@@ -418,3 +418,16 @@ export const FLEET_EXPECTED = {
   score: 50,
   delta7d: 8,
 };
+
+/** What monsys_kpi_summary must say for tenant A of buildFleet (the same figures as the other tools). */
+export const EXPECTED_KPI = {
+  tenant: 'acme',
+  trust_score: FLEET_EXPECTED.score,
+  trust_score_delta_7d: FLEET_EXPECTED.delta7d,
+  agents: FLEET_EXPECTED.agents,
+  open_alerts: FLEET_EXPECTED.openAlerts,
+  detections_24h: FLEET_EXPECTED.detections24h,
+  open_kernel_cves: FLEET_EXPECTED.kernelCves,
+  open_os_cves: FLEET_EXPECTED.osCves,
+  sla: FLEET_EXPECTED.sla,
+};

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVERS, freshDb, type TestDb } from '../../../test/harness/db.js';
-import { buildFleet, callService, FLEET_EXPECTED, principalFor, type Fleet } from '../../../test/harness/fixtures.js';
+import { buildFleet, callService, EXPECTED_KPI, FLEET_EXPECTED, principalFor, type Fleet } from '../../../test/harness/fixtures.js';
 import type { Principal } from '../auth/tokens.js';
 import { NotFoundError } from '../errors.js';
 import { slaFigures } from './sla.js';
@@ -208,17 +208,7 @@ describe.each(DRIVERS)('fleet services on %s', (driver) => {
   describe('monsys_kpi_summary', () => {
     it('is one snapshot that agrees with the other tools', async () => {
       const r = await callService(db, pa, 'monsys_kpi_summary');
-      expect(r).toMatchObject({
-        tenant: 'acme',
-        trust_score: FLEET_EXPECTED.score,
-        trust_score_delta_7d: FLEET_EXPECTED.delta7d,
-        agents: FLEET_EXPECTED.agents,
-        open_alerts: FLEET_EXPECTED.openAlerts,
-        detections_24h: FLEET_EXPECTED.detections24h,
-        open_kernel_cves: FLEET_EXPECTED.kernelCves,
-        open_os_cves: FLEET_EXPECTED.osCves,
-        sla: FLEET_EXPECTED.sla,
-      });
+      expect(r).toMatchObject(EXPECTED_KPI);
       expect(Math.abs(Date.now() - Date.parse(r.generated_at))).toBeLessThan(60_000);
       const b = await callService(db, pb, 'monsys_kpi_summary');
       expect(b).toMatchObject({ tenant: 'eu-bank', agents: { total: 1, online: 1 }, open_alerts: { total: 1, critical: 1 }, detections_24h: { total: 1, open: 1 } });
