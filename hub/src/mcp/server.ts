@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { CallToolRequestSchema, GetPromptRequestSchema, ListPromptsRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../auth/tokens.js';
 import type { InvokeDeps } from '../services/invoke.js';
@@ -25,8 +26,14 @@ export const INSTRUCTIONS =
 
 export const CAPABILITIES = { tools: { listChanged: false }, prompts: { listChanged: false } };
 
+/**
+ * One JSON Schema validator for every per-request server: the SDK otherwise builds a new Ajv (with its
+ * formats) in each Server's constructor, 0.17 ms of every /mcp request, for elicitation we never use.
+ */
+const VALIDATOR = new AjvJsonSchemaValidator();
+
 export function buildServer(deps: InvokeDeps, principal: Principal): Server {
-  const server = new Server(SERVER_INFO, { capabilities: CAPABILITIES, instructions: INSTRUCTIONS });
+  const server = new Server(SERVER_INFO, { capabilities: CAPABILITIES, instructions: INSTRUCTIONS, jsonSchemaValidator: VALIDATOR });
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listTools(principal) }));
   server.setRequestHandler(CallToolRequestSchema, (req) => callTool(deps, principal, req.params.name, req.params.arguments));
   server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: listPrompts() }));
