@@ -5,7 +5,8 @@
  */
 import { CATALOGUE, type ToolName } from '../shared/index.js';
 import { openPg } from '../hub/src/db/pg.js';
-import type { Db, Queryable } from '../hub/src/db/types.js';
+import type { Db } from '../hub/src/db/types.js';
+import { recordingDb } from '../hub/src/db/recording.js';
 import { HANDLERS } from '../hub/src/services/index.js';
 
 /** Tables that grow with the fleet: a sequential scan of one of these is a bug at scale. */
@@ -35,13 +36,7 @@ function seqScansOf(node: PlanNode, out: string[] = []): string[] {
 /** Runs one tool's service function and returns the SELECTs it issued. */
 export async function captureStatements(db: Db, principal: unknown, name: ToolName, args: Record<string, unknown>): Promise<{ sql: string; params: unknown[] }[]> {
   const seen: { sql: string; params: unknown[] }[] = [];
-  const record = (q: Queryable): Queryable => ({
-    query: (sql, params) => {
-      if (/^\s*(WITH|SELECT)\b/i.test(sql)) seen.push({ sql, params: params ?? [] });
-      return q.query(sql, params);
-    },
-  });
-  const recording: Db = { ...db, query: record(db).query, transaction: (fn) => db.transaction((tx) => fn(record(tx))) };
+  const recording = recordingDb(db, (sql, params) => seen.push({ sql, params }));
   const tool = CATALOGUE.find((t) => t.name === name)!;
   const handler = HANDLERS[name] as (ctx: unknown, input: unknown) => Promise<unknown>;
   await handler({ db: recording, principal }, tool.input.parse(args));

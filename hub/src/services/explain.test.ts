@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE, type ToolName } from '../../../shared/index.js';
 import { DRIVERS, freshDb, type TestDb } from '../../../test/harness/db.js';
 import { buildFleet, callService, principalFor, type Fleet } from '../../../test/harness/fixtures.js';
-import type { Db } from '../db/types.js';
+import { recordingDb } from '../db/recording.js';
 import { unacknowledgeDetection } from './detections.js';
 
 const TENANT_TABLES = [
@@ -57,15 +57,7 @@ describe.each(DRIVERS)('query plans on %s', (driver) => {
     tableOf = new Map(ix.rows.map((r) => [r.indexname, r.tablename]));
     const p = principalFor(fleet.A, fleet.users.analyst);
     let current = '';
-    const record = (sql: string, params?: unknown[]) => {
-      if (/^\s*(SELECT|WITH)/i.test(sql)) recorded.push({ tool: current, sql, params: params ?? [] });
-    };
-    const spy: Db = {
-      ...db,
-      driver: db.driver,
-      query: (sql, params) => (record(sql, params), db.query(sql, params)),
-      transaction: (fn) => db.transaction((tx) => fn({ query: (sql, params) => (record(sql, params), tx.query(sql, params)) })),
-    };
+    const spy = recordingDb(db, (sql, params) => recorded.push({ tool: current, sql, params }));
     // Every filter switched on at least once, so each optional condition is planned.
     const calls: [ToolName, Record<string, unknown>][] = [
       ['monsys_list_agents', {}],
