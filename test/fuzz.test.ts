@@ -17,6 +17,7 @@ import { createLogger } from '../hub/src/logger.js';
 import { seedDemo } from '../hub/src/seed/index.js';
 import { startHub, type RunningHub } from '../hub/src/server.js';
 import { freshDb, type TestDb } from './harness/db.js';
+import { readBody } from './harness/http.js';
 
 const NO_LIMITS = { maxBodyBytes: 65536, perToken: 0, perTenant: 0, windowSeconds: 60 };
 const TIMEOUT_MS = 10_000;
@@ -128,13 +129,7 @@ describe('fuzzing every tool and raw JSON-RPC (REST and /mcp)', () => {
       body: init.body,
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const { text, json } = await readBody(res);
     bump(String(res.status), statuses);
     return { status: res.status, text, json };
   }

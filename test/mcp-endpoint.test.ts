@@ -17,6 +17,7 @@ import { issueAccessToken } from '../hub/src/auth/tokens.js';
 import { openPg } from '../hub/src/db/pg.js';
 import type { Db } from '../hub/src/db/types.js';
 import { spawnHub, type HubProcess } from './harness/hub.js';
+import { readBody } from './harness/http.js';
 
 const IP = '185.220.101.42';
 const CLIENT_ID = 'mcp_e2e_client';
@@ -183,13 +184,7 @@ async function post(url: string, body: unknown, headers: Record<string, string |
   const h: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   for (const [k, v] of Object.entries(headers)) v === undefined ? delete h[k] : (h[k] = v);
   const res = await fetch(url, { method: 'POST', headers: h, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
+  const { text, json } = await readBody(res);
   return { status: res.status, headers: res.headers, text, json };
 }
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });

@@ -17,6 +17,7 @@ import { LIMITS } from '../hub/src/oauth/web.js';
 import { startHub, type RunningHub } from '../hub/src/server.js';
 import { FormAgent, formOf, launchBrowser } from './harness/browser.js';
 import { freshDb, type TestDb } from './harness/db.js';
+import { readBody } from './harness/http.js';
 
 const PASSWORD = 'attack-test-password';
 const REDIRECT = 'http://127.0.0.1:8080/cb';
@@ -47,14 +48,8 @@ afterAll(async () => {
 
 async function register(body: unknown, raw?: string): Promise<{ status: number; json: Record<string, any>; headers: Headers }> {
   const res = await fetch(`${url}/mcp/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ?? JSON.stringify(body) });
-  const text = await res.text();
-  let json: Record<string, any> = {};
-  try {
-    json = JSON.parse(text) as Record<string, any>;
-  } catch {
-    json = { unparsed: text.slice(0, 200) };
-  }
-  return { status: res.status, json, headers: res.headers };
+  const { text, json } = await readBody(res);
+  return { status: res.status, json: (json as Record<string, any> | undefined) ?? { unparsed: text.slice(0, 200) }, headers: res.headers };
 }
 
 async function newClient(redirectUris = [REDIRECT]): Promise<string> {
