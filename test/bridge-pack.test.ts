@@ -22,7 +22,23 @@ const OFFLINE = { npm_config_offline: 'true', npm_config_update_notifier: 'false
 let dir: string;
 let tarball: string;
 
+/**
+ * The runs below are offline, as a user's machine that already has the keychain module in its npm
+ * cache: `npm ci` stores the module's tarball but not its registry metadata, which npx needs, so the
+ * cache is filled here first (for this platform's prebuilt binary too) from the registry.
+ */
+async function primeNpmCache(): Promise<void> {
+  const keyring = JSON.parse(readFileSync(join(ROOT, 'node_modules/@napi-rs/keyring/package.json'), 'utf8')) as {
+    version: string;
+    optionalDependencies?: Record<string, string>;
+  };
+  const native = Object.entries(keyring.optionalDependencies ?? {}).filter(([name]) => name.includes(`-${process.platform}-${process.arch}`));
+  const specs = [`@napi-rs/keyring@${keyring.version}`, ...native.map(([name, version]) => `${name}@${version}`)];
+  await run('npm', ['cache', 'add', ...specs], { env: { ...process.env, npm_config_update_notifier: 'false' } });
+}
+
 beforeAll(async () => {
+  await primeNpmCache();
   dir = mkdtempSync(join(tmpdir(), 'bridge-pack-'));
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: join(ROOT, 'bridge'), env: { ...process.env, ...OFFLINE } });
   const info = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
