@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 
 interface Load { rps: number; p50: number; p99: number; requests: number; non2xx: number }
 interface Row { size: string; tool: string; connections: number; rest: Load; mcp: Load; baseline: Load; floor: { p50: number } }
-interface Size { size: string; seededMs: number | null; rows: Row[]; hubPeakRss: number; memory: { beforeMiB: number; afterMiB: number; calls: number }; plans?: { tool: string; totalMs: number | null; seqScans: string[] }[] }
+interface Size { size: string; seededMs: number | null; rows: Row[]; hubPeakRss: number; memory?: { beforeMiB: number; afterMiB: number; calls: number }; plans?: { tool: string; totalMs: number | null; seqScans: string[] }[] }
 
 export function renderTargets(r: { sizes: Size[]; bridge?: { bridgeP50: number; restP50: number; coldStartMs: number; nodeStartMs: number; rssIdleMiB: number; rssAfterMiB: number; calls: number } }): string {
   const out: string[] = [];
@@ -48,6 +48,7 @@ export function renderTargets(r: { sizes: Size[]; bridge?: { bridgeP50: number; 
     out.push(`| No memory growth across 10,000 calls: bridge | RSS ${r.bridge.rssIdleMiB.toFixed(0)} MiB idle → ${r.bridge.rssAfterMiB.toFixed(0)} MiB after ${r.bridge.calls} calls | ${r.bridge.rssAfterMiB - r.bridge.rssIdleMiB < 32 ? 'met (V8 heap settling, no growth trend)' : 'check'} |`);
   }
   for (const s of r.sizes) {
+    if (!s.memory) continue;
     out.push(`| No memory growth across 10,000 calls: hub (${s.size}) | RSS ${s.memory.beforeMiB.toFixed(0)} → ${s.memory.afterMiB.toFixed(0)} MiB over ${s.memory.calls} calls; peak ${s.hubPeakRss.toFixed(0)} MiB | ${s.memory.afterMiB - s.memory.beforeMiB < 32 ? 'met' : 'check'} |`);
   }
   return ['| Target | Measured | Status |', '|---|---|---|', ...out].join('\n');

@@ -27,6 +27,8 @@ const { values: flags } = parseArgs({
     duration: { type: 'string' },
     'pg-url': { type: 'string', default: process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'no-pglite': { type: 'boolean', default: false },
+    /** Comma-separated tool names: a focused run of just those tools (no memory, plan or bridge parts). */
+    tools: { type: 'string' },
   },
 });
 
@@ -35,6 +37,10 @@ type Size = keyof typeof SIZES;
 const sizes = (flags.sizes?.split(',') ?? (flags.quick ? ['small'] : ['small', 'medium', 'large'])) as Size[];
 const duration = Number(flags.duration ?? (flags.quick ? 1 : 5));
 const connectionsList = [1, 32];
+const focus = flags.tools?.split(',');
+const unknownTool = focus?.find((n) => !CATALOGUE.some((t) => t.name === n));
+if (unknownTool) throw new Error(`--tools: no tool named ${unknownTool}`);
+const toolsToRun = focus ? CATALOGUE.filter((t) => focus.includes(t.name)) : CATALOGUE;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 interface Load {
@@ -256,7 +262,7 @@ async function benchSize(size: Size) {
   const baselineBase = `http://127.0.0.1:${baseline.match[1]}`;
   const rows: ToolRow[] = [];
   try {
-    for (const tool of CATALOGUE) {
+    for (const tool of toolsToRun) {
       const args = argsFor(tool.name, f);
       const floor = await dbFloor(url, f, tool.name, flags.quick ? 50 : 300);
       for (const connections of connectionsList) {
@@ -269,6 +275,7 @@ async function benchSize(size: Size) {
       }
     }
     const hubPeakRss = peakRssMiB(hub.proc.pid!);
+    if (focus) return { size, seededMs, rows, hubPeakRss, memory: undefined, plans: undefined, bridge: undefined };
     // Memory growth: RSS after the loads above, then after 10,000 more calls (quick: 1,000) of the morning briefing.
     const kpi = restRequest(base, 'monsys_kpi_summary', {}, f.token);
     const before = rssMiB(hub.proc.pid!);
@@ -339,7 +346,7 @@ async function main() {
       );
     }
     lines.push('');
-    lines.push(`${s.size}: ${s.seededMs === null ? 'dataset reused from an earlier run' : `seeded in ${s.seededMs} ms`}; hub peak RSS ${fmt(s.hubPeakRss)} MiB; RSS ${fmt(s.memory.beforeMiB)} → ${fmt(s.memory.afterMiB)} MiB over ${s.memory.calls} calls`);
+    lines.push(`${s.size}: ${s.seededMs === null ? 'dataset reused from an earlier run' : `seeded in ${s.seededMs} ms`}; hub peak RSS ${fmt(s.hubPeakRss)} MiB${s.memory ? `; RSS ${fmt(s.memory.beforeMiB)} → ${fmt(s.memory.afterMiB)} MiB over ${s.memory.calls} calls` : ''}`);
     lines.push('');
     if (s.plans) lines.push(`${s.size}: query plans: ${(s.plans as PlanReport[]).filter((p) => p.seqScans.length).length} tool queries with a sequential scan of a large table`, '');
   }
