@@ -29,6 +29,8 @@ const { values: flags } = parseArgs({
     'no-pglite': { type: 'boolean', default: false },
     /** Comma-separated tool names: a focused run of just those tools (no memory, plan or bridge parts). */
     tools: { type: 'string' },
+    /** Writes a V8 CPU profile of each hub process into this folder (open in Chrome DevTools). */
+    'hub-cpu-prof': { type: 'string' },
   },
 });
 
@@ -40,6 +42,7 @@ const connectionsList = [1, 32];
 const focus = flags.tools?.split(',');
 const unknownTool = focus?.find((n) => !CATALOGUE.some((t) => t.name === n));
 if (unknownTool) throw new Error(`--tools: no tool named ${unknownTool}`);
+const hubFlags = flags['hub-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['hub-cpu-prof']}`] : [];
 const toolsToRun = focus ? CATALOGUE.filter((t) => focus.includes(t.name)) : CATALOGUE;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -79,9 +82,9 @@ function load(o: { url: string; method?: string; headers?: Record<string, string
   return loader.run(o);
 }
 
-function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
+function startProcess(args: string[], env: Record<string, string>, ready: RegExp, nodeFlags: string[] = []): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     proc.stderr!.on('data', (d) => (err += d));
@@ -256,7 +259,7 @@ interface ToolRow {
 async function benchSize(size: Size) {
   const { url, seededMs } = await datasetUrl(size);
   const f = await fixture(url);
-  const hub = await startProcess(['hub/src/main.ts', 'serve', '--port', '0'], { DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_MAX: '10', MCP_RATE_LIMIT_PER_TOKEN: '0', MCP_RATE_LIMIT_PER_TENANT: '0' }, /listening on (http:\/\/\S+)/);
+  const hub = await startProcess(['hub/src/main.ts', 'serve', '--port', '0'], { DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_MAX: '10', MCP_RATE_LIMIT_PER_TOKEN: '0', MCP_RATE_LIMIT_PER_TENANT: '0' }, /listening on (http:\/\/\S+)/, hubFlags);
   const base = hub.match[1]!;
   const baseline = await startProcess(['bench/baseline-server.ts', url, f.principalJson], {}, /listening (\d+)/);
   const baselineBase = `http://127.0.0.1:${baseline.match[1]}`;

@@ -232,6 +232,50 @@ describe.each(DRIVERS)('REST matrix on %s', (driver) => {
     expect(big.status).toBe(413);
   });
 
+  // Token lookups and call-log rows are group-committed under load (hub/src/db/batch.ts): these check
+  // that concurrent requests sharing one lookup or one insert each still get their own answer and row.
+  it('answers concurrent calls with mixed tokens each by its own token, and logs one row per authorised call', async () => {
+    const fresh = (await issueAccessToken(db, { tenantId: A.tenant, userId: A.admin, scopes: ['mcp.read'] })).value;
+    const viewer = (await issueAccessToken(db, { tenantId: A.tenant, userId: A.viewer, scopes: ['mcp.read'] })).value;
+    const mix: [string, number][] = [
+      [fresh, 200],
+      [viewer, 200],
+      [tokens.revoked!, 401],
+      [tokens.expired!, 401],
+      [tokens.optedOut!, 403],
+      [`mat_${'x'.repeat(43)}`, 401],
+    ];
+    const count = async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM mcp_call_log WHERE tool_name = 'monsys_list_sla_overview'")).rows[0]!.n;
+    const before = await count();
+    const calls = Array.from({ length: 60 }, (_, i) => mix[i % mix.length]!);
+    const results = await Promise.all(calls.map(([token]) => call(token, 'GET', '/v1/sla')));
+    expect(results.map((r) => r.status)).toEqual(calls.map(([, status]) => status));
+    expect(await count()).toBe(before + calls.filter(([, s]) => s === 200).length);
+    const ids = await db.query<{ n: number; d: number }>("SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM mcp_call_log WHERE tool_name = 'monsys_list_sla_overview'");
+    expect(ids.rows[0]!.d).toBe(ids.rows[0]!.n);
+  });
+
+  it('refuses every request sent after a revocation commits, while other requests with that token are in flight', async () => {
+    const token = (await issueAccessToken(db, { tenantId: A.tenant, userId: A.admin, scopes: ['mcp.read'] })).value;
+    let revokedAt = Infinity;
+    const seen: { sentAt: number; status: number }[] = [];
+    const worker = async () => {
+      for (let i = 0; i < 10; i++) {
+        const sentAt = performance.now();
+        seen.push({ sentAt, status: (await call(token, 'GET', '/v1/sla')).status });
+      }
+    };
+    const load = Promise.all(Array.from({ length: 8 }, worker));
+    while (seen.length < 12) await new Promise((r) => setTimeout(r, 2));
+    await db.query('UPDATE mcp_access_tokens SET revoked_at = now() WHERE token_sha256 = $1', [createHash('sha256').update(token).digest('hex')]);
+    revokedAt = performance.now();
+    await load;
+    const after = seen.filter((s) => s.sentAt > revokedAt);
+    expect(seen.filter((s) => s.sentAt < revokedAt).some((s) => s.status === 200)).toBe(true);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.map((s) => s.status)).toEqual(after.map(() => 401));
+  });
+
   it('stores no raw argument and no raw token anywhere in the database or the logs', async () => {
     const dump = await dumpDatabase(db);
     expect(dump).not.toContain(CANARY);

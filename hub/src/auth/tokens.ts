@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/types.js';
+import { Batcher, batcherPer } from '../db/batch.js';
 import { ALL_SCOPES, type Role, type Scope } from '../../../shared/index.js';
 import { TenantOptedOutError, UnauthorizedError } from '../errors.js';
 
@@ -68,6 +69,7 @@ export async function issueAccessToken(db: Queryable, o: IssueTokenOptions): Pro
 }
 
 interface TokenRow {
+  token_sha256: string;
   id: string;
   tenant_id: string;
   slug: string;
@@ -84,30 +86,41 @@ interface TokenRow {
   stale: boolean;
 }
 
+/** Live tokens by hash, for every request waiting on a lookup in one statement (see db/batch.ts). */
+const lookups = batcherPer((db: Queryable) =>
+  new Batcher<string, TokenRow | undefined>(async (hashes) => {
+    const r = await db.query<TokenRow>(
+      `SELECT t.token_sha256, t.id, t.tenant_id, tn.slug, t.user_id, u.email, m.role, t.scopes, t.client_id, t.audience,
+              t.expires_at, t.revoked_at, tn.mcp_enabled, tn.pseudonymize,
+              (t.last_used_at IS NULL OR t.last_used_at < now() - interval '60 seconds') AS stale
+         FROM mcp_access_tokens t
+         JOIN tenants tn ON tn.id = t.tenant_id
+         JOIN users u ON u.id = t.user_id
+         LEFT JOIN memberships m ON m.tenant_id = t.tenant_id AND m.user_id = t.user_id
+        WHERE t.token_sha256 = ANY($1::text[]) AND t.revoked_at IS NULL AND t.expires_at > now()`,
+      [[...new Set(hashes)]],
+    );
+    const found = new Map(r.rows.map((row) => [row.token_sha256, row]));
+    return hashes.map((h) => found.get(h));
+  }),
+);
+
 /**
  * Resolves a bearer token to its principal, or throws: 401 when missing, malformed,
  * unknown, expired or revoked (one message for all, so nothing is learned by probing);
- * 403 when the tenant has not opted in to the connector.
+ * 403 when the tenant has not opted in to the connector. Read from the database on every call,
+ * so a revocation (including the product page's SQL) holds from the next request on.
  */
 export async function verifyAccessToken(db: Queryable, value: string | undefined): Promise<Principal> {
   if (!value || !TOKEN_SHAPE.test(value)) throw new UnauthorizedError();
-  const r = await db.query<TokenRow>(
-    `SELECT t.id, t.tenant_id, tn.slug, t.user_id, u.email, m.role, t.scopes, t.client_id, t.audience,
-            t.expires_at, t.revoked_at, tn.mcp_enabled, tn.pseudonymize,
-            (t.last_used_at IS NULL OR t.last_used_at < now() - interval '60 seconds') AS stale
-       FROM mcp_access_tokens t
-       JOIN tenants tn ON tn.id = t.tenant_id
-       JOIN users u ON u.id = t.user_id
-       LEFT JOIN memberships m ON m.tenant_id = t.tenant_id AND m.user_id = t.user_id
-      WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL AND t.expires_at > now()`,
-    [hashToken(value)],
-  );
-  const row = r.rows[0];
+  const row = await lookups(db).run(hashToken(value));
   // A user removed from the tenant keeps no access through old tokens.
   if (!row || !row.role) throw new UnauthorizedError();
   if (!row.mcp_enabled) throw new TenantOptedOutError();
   if (row.stale) {
-    // last_used_at is for the token list; written at most once a minute per token to keep reads cheap.
+    // last_used_at is for the token list; written at most once a minute per token to keep reads cheap
+    // (and once per batch: requests answered by the same lookup share this row).
+    row.stale = false;
     await db.query('UPDATE mcp_access_tokens SET last_used_at = now() WHERE id = $1', [row.id]);
   }
   return {

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { findTool, roleAtLeast, type CatalogueTool } from '../../../shared/index.js';
 import type { Principal } from '../auth/tokens.js';
 import { DatabaseUnavailableError, type Db } from '../db/types.js';
+import { Batcher, batcherPer } from '../db/batch.js';
 import { ForbiddenError, InsufficientScopeError, NotFoundError, ToolError, UnavailableError, UserInputError } from '../errors.js';
 import { HANDLERS } from './index.js';
 import type { HubMetrics } from '../metrics.js';
@@ -120,10 +121,48 @@ interface CallLogEntry {
   status: string;
 }
 
+/**
+ * Call-log rows are group-committed (db/batch.ts): every row queued while the previous insert was in
+ * flight goes in one statement, and each caller is answered once its row is committed. called_at is
+ * clock_timestamp(), so rows of one batch keep their order. If the statement fails for a reason other
+ * than the database being gone (a row whose tenant was just deleted, say), the rows are retried one by
+ * one, so one row cannot cost the others their record.
+ */
+const CALL_LOG_INSERT = `INSERT INTO mcp_call_log (tenant_id, id, called_at, tool_name, door, user_id, actor_email, client_id, args_sha256, duration_ms, result_status)
+  SELECT tenant_id, id, clock_timestamp(), tool_name, door, user_id, actor_email, client_id, args_sha256, duration_ms, result_status
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::real[], $10::text[])
+         AS e (tenant_id, id, tool_name, door, user_id, actor_email, client_id, args_sha256, duration_ms, result_status)`;
+
+function insertCallLogs(db: Db, entries: CallLogEntry[]) {
+  return db.query(CALL_LOG_INSERT, [
+    entries.map((e) => e.principal.tenantId),
+    entries.map(() => randomUUID()),
+    entries.map((e) => e.tool),
+    entries.map((e) => e.door),
+    entries.map((e) => e.principal.userId),
+    entries.map((e) => e.principal.email),
+    entries.map((e) => e.principal.clientId),
+    entries.map((e) => e.argsHash),
+    entries.map((e) => e.durationMs),
+    entries.map((e) => e.status),
+  ]);
+}
+
+const callLogs = batcherPer((db: Db) =>
+  new Batcher<CallLogEntry, unknown>(async (entries) => {
+    try {
+      await insertCallLogs(db, entries);
+      return entries.map(() => undefined);
+    } catch (err) {
+      if (entries.length === 1 || err instanceof DatabaseUnavailableError) throw err;
+      const each = await Promise.allSettled(entries.map((e) => insertCallLogs(db, [e])));
+      return each.map((r) => (r.status === 'rejected' ? (r.reason ?? new Error('call log insert failed')) : undefined));
+    }
+  }),
+);
+
+/** Resolves once the row is committed; rejects when it could not be written. */
 async function writeCallLog(db: Db, e: CallLogEntry): Promise<void> {
-  await db.query(
-    `INSERT INTO mcp_call_log (tenant_id, id, tool_name, door, user_id, actor_email, client_id, args_sha256, duration_ms, result_status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [e.principal.tenantId, randomUUID(), e.tool, e.door, e.principal.userId, e.principal.email, e.principal.clientId, e.argsHash, e.durationMs, e.status],
-  );
+  const failure = await callLogs(db).run(e);
+  if (failure) throw failure;
 }
