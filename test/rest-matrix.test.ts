@@ -230,6 +230,11 @@ describe.each(DRIVERS)('REST matrix on %s', (driver) => {
     expect(((await res.json()) as any).error.code).toBe('invalid_json');
     const big = await call(tokens.full, 'POST', `/v1/detections/${A.detection}/acknowledge`, { note: 'x'.repeat(40_000) });
     expect(big.status).toBe(413);
+    // Without a valid token the body is never read: the answer is 401, not a parse or size error.
+    for (const body of ['{"note":', JSON.stringify({ note: 'x'.repeat(40_000) })]) {
+      const anon = await fetch(`${hub.url}/v1/detections/${A.detection}/acknowledge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(anon.status).toBe(401);
+    }
   });
 
   // Token lookups and call-log rows are group-committed under load (hub/src/db/batch.ts): these check

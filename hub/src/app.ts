@@ -23,6 +23,8 @@ export async function createApp(deps: HubDeps): Promise<{ app: express.Express; 
   const metrics = (deps.metrics ??= createMetrics(deps.db as never));
   const app = express();
   app.disable('x-powered-by');
+  // Every JSON answer is `Cache-Control: no-store`; hashing each body for an ETag would buy nothing.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
 
   app.use((req, res, next) => {
@@ -66,10 +68,11 @@ export async function createApp(deps: HubDeps): Promise<{ app: express.Express; 
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  // The tool routes first: they are the hot path, and no other door serves a path they match.
+  app.use('/v1', restRouter(deps));
   const oauth = await mountOAuth(app, deps);
   mountMcp(app, deps);
   mountIngest(app, deps);
-  app.use('/v1', express.json({ limit: '32kb' }), restRouter(deps));
 
   app.use('/v1', (_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such API route.' } });
