@@ -24,6 +24,7 @@ import { LANDING_HEADERS, landingPage } from './landing.js';
 import { dispatchModern, LEGACY_VERSIONS, MODERN_VERSIONS, parseModern, sendModernError, sendModernResult, sendUnsupportedVersion } from './modern.js';
 import { checkRateLimit } from '../http/rate-limit.js';
 import { buildServer } from './server.js';
+import { tryFastToolCall } from './fast-call.js';
 import { RPC, RpcError } from './tools.js';
 
 
@@ -113,6 +114,7 @@ async function handlePost(deps: HubDeps, limits: HubConfig['limits'], metadata: 
   if (calls.length && !(await admitToolCalls(deps, limits, metadata, principal, calls, res))) return;
 
   completeAccept(req);
+  if (await tryFastToolCall(deps, principal, req, res, body)) return;
   const server = buildServer(deps, principal);
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
