@@ -3,12 +3,17 @@
  *   node --import tsx bridge/build.ts          → bridge/dist/monsys-bridge.mjs (one file, node20, keychain module external)
  *   node --import tsx bridge/build.ts --mcpb   → also bridge/dist/monsys.mcpb (an MCP Bundle for Claude Desktop)
  * The npm package (`npm pack bridge/`) ships the bundle and depends only on @napi-rs/keyring.
+ *
+ * The one file is a small launcher (src/launcher.ts) carrying the bridge as a classic script in a string,
+ * so that it can be run through a V8 code cache (src/code-cache.ts explains why).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
+import { BUNDLE_PARAMS } from './src/code-cache.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -18,23 +23,47 @@ export const MCPB = join(DIST, 'monsys.mcpb');
 
 const pkg = JSON.parse(readFileSync(join(HERE, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
 
+const COMMON: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  legalComments: 'none',
+  // The keychain module carries a native binary per platform: npm installs the right one.
+  external: Object.keys(pkg.dependencies),
+  logLevel: 'silent',
+};
+
 /** `outfile` lets tests build their own copy (inside the repository, so the keychain module resolves). */
 export async function buildBundle(outfile = BUNDLE): Promise<string> {
   mkdirSync(dirname(outfile), { recursive: true });
-  await build({
+  const bridge = await build({
+    ...COMMON,
     entryPoints: [join(HERE, 'src/main.ts')],
+    format: 'cjs',
+    write: false,
+    metafile: true,
+    define: { __BRIDGE_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': BUNDLE_PARAMS[5] },
+  });
+  // A classic script has no import(): an external module loaded that way would fail only when first used.
+  const dynamic = Object.values(bridge.metafile.inputs).flatMap((i) => i.imports.filter((d) => d.kind === 'dynamic-import' && d.external).map((d) => d.path));
+  if (bridge.warnings.length || dynamic.length) {
+    throw new Error(`bridge bundle: ${[...bridge.warnings.map((w) => w.text), ...dynamic.map((d) => `import('${d}') of an external module: use require()`)].join('; ')}`);
+  }
+  // Strict, as the ES modules it comes from (esbuild writes the directive only when a tsconfig asks for it).
+  const code = `"use strict";${bridge.outputFiles[0]!.text.replace(/^#!.*\n/, '').replace(/^"use strict";/, '')}`;
+  // esbuild leaves non-ASCII characters in regular expressions; \u escapes mean the same there and keep the
+  // string one byte per character, which V8 reads faster.
+  const source = `(function (${BUNDLE_PARAMS.join(', ')}) {${code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n})`;
+  await build({
+    ...COMMON,
+    entryPoints: [join(HERE, 'src/launcher.ts')],
     outfile,
-    bundle: true,
-    platform: 'node',
     format: 'esm',
-    target: 'node20',
-    minify: true,
-    legalComments: 'none',
-    // The keychain module carries a native binary per platform: npm installs the right one.
-    external: Object.keys(pkg.dependencies),
-    define: { __BRIDGE_VERSION__: JSON.stringify(pkg.version) },
-    // Some bundled CommonJS packages call require() for Node built-ins; give the ESM bundle one.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    define: {
+      __BRIDGE_BUNDLE__: JSON.stringify(source),
+      __BRIDGE_BUNDLE_HASH__: JSON.stringify(createHash('sha256').update(source).digest('hex').slice(0, 16)),
+    },
     logLevel: 'warning',
   });
   return outfile;

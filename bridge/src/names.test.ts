@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { BridgeError } from './errors.js';
 import { checkProfile, keychainService, loginCommand, mcpResource, normalizeHubUrl, serverEntryName, tokenFileName } from './names.js';
-import { claudeConfigPath, stateDir } from './paths.js';
+import { cacheDir, claudeConfigPath, stateDir } from './paths.js';
 
 describe('names', () => {
   it('normalizes hub URLs to the issuer form and refuses plain http off loopback', () => {
@@ -39,5 +39,13 @@ describe('paths', () => {
     expect(claudeConfigPath({ HOME: '/home/t', XDG_CONFIG_HOME: '/cfg' }, 'linux')).toBe('/cfg/Claude/claude_desktop_config.json');
     expect(stateDir({ HOME: '/home/t' }, 'linux')).toBe('/home/t/.config/monsys-bridge');
     expect(stateDir({ MONSYS_BRIDGE_HOME: '/x' }, 'linux')).toBe('/x');
+  });
+
+  it('keeps the code cache in the per-user cache folder, apart from the state', () => {
+    expect(cacheDir({ HOME: '/home/t' }, 'linux')).toBe('/home/t/.cache/monsys-bridge');
+    expect(cacheDir({ HOME: '/home/t', XDG_CACHE_HOME: '/c' }, 'linux')).toBe('/c/monsys-bridge');
+    expect(cacheDir({ HOME: '/Users/t' }, 'darwin')).toBe('/Users/t/Library/Caches/monsys-bridge');
+    expect(cacheDir({ LOCALAPPDATA: 'C:\\Users\\t\\AppData\\Local' }, 'win32')).toBe('C:\\Users\\t\\AppData\\Local\\monsys-bridge\\Cache');
+    expect(cacheDir({ MONSYS_BRIDGE_HOME: '/x', HOME: '/home/t' }, 'linux')).toBe('/home/t/.cache/monsys-bridge');
   });
 });

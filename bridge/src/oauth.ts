@@ -8,7 +8,6 @@ import * as oauth from 'oauth4webapi';
 import { BridgeError } from './errors.js';
 import { oauthFetch } from './http.js';
 import { info } from './log.js';
-import { startLoopback } from './loopback.js';
 import { isLoopbackHost, mcpResource } from './names.js';
 import type { BridgeState } from './state.js';
 import type { StoredToken } from './token-store.js';
@@ -84,6 +83,8 @@ export async function login(o: LoginOptions): Promise<StoredToken> {
     throw new BridgeError('login_failed', `The hub at ${o.hub} publishes no authorization or token endpoint.`);
   }
   const expectedState = oauth.generateRandomState();
+  // Loaded here, not at start: `serve` needs no HTTP server until a sign-in (issue #6, cold start).
+  const { startLoopback } = await import('./loopback.js');
   const listener = await startLoopback(expectedState, o.callbackPort ?? 0);
   try {
     const client = await clientFor(o.hub, as, o.state, listener.redirectUri);

@@ -18,6 +18,18 @@ export function claudeConfigPath(env: Env = process.env, platform: NodeJS.Platfo
   return joinFor(platform)(userConfigDir(env, platform), 'Claude', 'claude_desktop_config.json');
 }
 
+/**
+ * The bridge's cache folder: only the compiled-code cache of the launcher (code-cache.ts), which can be deleted
+ * at any time. Each platform's per-user cache location, so it stays out of backups and out of the state folder.
+ */
+export function cacheDir(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
+  const join = joinFor(platform);
+  const home = (platform === 'win32' ? env.USERPROFILE : env.HOME) || homedir();
+  if (platform === 'darwin') return join(home, 'Library', 'Caches', 'monsys-bridge');
+  if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'monsys-bridge', 'Cache');
+  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'monsys-bridge');
+}
+
 const joinFor = (platform: NodeJS.Platform) => (platform === 'win32' ? win32.join : posix.join);
 
 function userConfigDir(env: Env, platform: NodeJS.Platform): string {

@@ -8,6 +8,7 @@
  * pinned to the Secret Service, and its absence is reported as "no keychain" with the fix.
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { BridgeError } from './errors.js';
 import { KEYCHAIN_ACCOUNT, keychainService, loginCommand, tokenFileName } from './names.js';
@@ -45,7 +46,9 @@ export class KeychainStore implements TokenStore {
 
   private async entry(hub: string, profile: string) {
     try {
-      this.keyring ??= await import('@napi-rs/keyring');
+      // require(), not import(): the bundle runs as a classic script (code-cache.ts), which has no import().
+      // The module is CommonJS either way, resolved from the bundle's folder as before.
+      this.keyring ??= createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule;
     } catch (err) {
       throw noKeychain(hub, profile, `the keychain module could not be loaded: ${(err as Error).message.slice(0, 120)}`);
     }

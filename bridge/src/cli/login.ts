@@ -1,6 +1,5 @@
 /** `login`: the browser sign-in; stores the token for the profile. */
 import { Command, Option } from 'commander';
-import open from 'open';
 import { SCOPES } from '../../../shared/tool.js';
 import { BridgeError } from '../errors.js';
 import { info } from '../log.js';
@@ -42,7 +41,8 @@ export async function runLogin(ctx: Context, flags: LoginFlags): Promise<StoredT
     state: ctx.state,
     timeoutMs: (flags.timeout ?? 300) * 1000,
     callbackPort: flags.callbackPort,
-    openBrowser: flags.browser === false ? undefined : async (url) => void (await open(url)),
+    // `open` (and the child_process and platform probes it loads) only when a browser is wanted: not at `serve`'s start.
+    openBrowser: flags.browser === false ? undefined : async (url) => void (await (await import('open')).default(url)),
   });
   await ctx.store.set(token);
   info(`Signed in to ${ctx.hub} (profile "${ctx.profile}", scopes: ${token.scope || scopes.join(' ')}). The token is kept in ${ctx.store.description}.`);

@@ -1,6 +1,8 @@
 /** `serve`: the stdio MCP server that Claude Desktop starts. Stdout is JSON-RPC only. */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { Command, Option } from 'commander';
+import { saveCodeCache } from '../code-cache.js';
+import { limitHeapGrowth } from '../heap.js';
 import { debug, info } from '../log.js';
 import { createBridgeServer } from '../server.js';
 import { Session } from '../session.js';
@@ -38,6 +40,13 @@ export function serveCommand(): Command {
       // Whole lines of bounded size: an oversized message is dropped instead of closing the transport.
       const lines = process.stdin.pipe(new LineLimit(MAX_LINE_BYTES, () => info(`Ignored a message from the client longer than ${MAX_LINE_BYTES / 2 ** 20} MiB.`)));
       const transport = new StdioServerTransport(lines);
+      // After the answer to `initialize`, not before: the first start of a new bundle writes its code cache
+      // (a few milliseconds, once; synchronously, so that a client that disconnects at once still gets one),
+      // then the heap setting, which must not change V8's flags before that.
+      server.oninitialized = () => {
+        saveCodeCache();
+        limitHeapGrowth();
+      };
       await server.connect(transport);
       debug(`serving ${ctx.hub} profile ${ctx.profile} over stdio`);
       // Claude Desktop closes stdin to stop us.
