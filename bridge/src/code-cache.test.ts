@@ -140,6 +140,13 @@ describe('the code cache', () => {
     ]);
   });
 
+  it('cannot be written (the cache folder is a file): the bridge starts and serves all the same', async () => {
+    writeFileSync(join(home, 'c6'), 'not a folder');
+    const err = await startAndStop('c6');
+    expect(err).toMatch(/code cache not written: E/);
+    expect(await startAndStop('c6')).toContain('no code cache yet');
+  });
+
   it('is not used with MONSYS_BRIDGE_NO_CODE_CACHE=1', async () => {
     const err = await startAndStop('c5', { env: { MONSYS_BRIDGE_NO_CODE_CACHE: '1' } });
     expect(err).not.toContain('code cache');
@@ -169,5 +176,15 @@ describe('a start from the cache', () => {
     expect(r.isError).toBeFalsy();
     expect(r.structuredContent).toEqual(sampleOutput(findTool('monsys_kpi_summary')!));
     expect(seenAuth).toEqual([`Bearer ${ACCESS}`]);
+  });
+});
+
+describe("serve's heap setting (heap.ts)", () => {
+  it('is applied after initialize, without spoiling the code cache, unless Node was given one', async () => {
+    const first = await startAndStop('h');
+    expect(first.indexOf('heap growth limited to 100%')).toBeGreaterThan(first.indexOf('code cache written'));
+    expect(await startAndStop('h')).toMatch(/code cache used[\s\S]*heap growth limited/);
+    const own = await startAndStop('h2', { nodeArgs: ['--heap-growing-percent=30'] });
+    expect(own).not.toContain('heap growth limited');
   });
 });

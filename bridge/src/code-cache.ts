@@ -64,7 +64,7 @@ export function runBundle(o: BundleOptions): void {
     debug(cachedData ? 'code cache rejected by V8; a new one is written once the client has initialized' : 'no code cache yet');
     (globalThis as Record<symbol, unknown>)[SAVE] = () => {
       delete (globalThis as Record<symbol, unknown>)[SAVE];
-      writeCache(file, script.createCachedData());
+      writeCache(file, () => script.createCachedData());
     };
   } else if (file) debug('code cache used');
   const module = { exports: {} };
@@ -95,31 +95,52 @@ function readCache(file: string): Buffer | undefined {
 }
 
 /** Atomically (a crash or a second bridge never leaves a partial file), readable by the user only. */
-function writeCache(file: string, data: Buffer): void {
+function writeCache(file: string, produce: () => Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
+    const data = produce();
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(tmp, Buffer.concat([sha256(data), data]), { mode: 0o600 });
     renameSync(tmp, file);
-    prune(file);
     debug(`code cache written (${data.length} bytes)`);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // Nothing was written, or it cannot be removed either; pruning removes it later.
+    }
     debug(`code cache not written: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return;
   }
+  prune(file);
 }
 
-/** Keeps the newest few caches of other bundles; leftovers of interrupted writes go after a minute. */
+/**
+ * Keeps the newest few caches of other bundles; leftovers of interrupted writes go after a minute. Best effort:
+ * another bridge may be pruning too, or (Windows) reading a file.
+ */
 function prune(current: string): void {
   const dir = dirname(current);
   const files = readdirSync(dir)
     .map((name) => join(dir, name))
-    .filter((path) => path !== current)
-    .map((path) => ({ path, mtime: statSync(path).mtimeMs }))
+    .filter((path) => path !== current && (path.endsWith(EXTENSION) || path.endsWith('.tmp')))
+    .flatMap((path) => {
+      try {
+        return [{ path, mtime: statSync(path).mtimeMs }];
+      } catch {
+        return [];
+      }
+    })
     .sort((a, b) => b.mtime - a.mtime);
   const caches = files.filter((f) => f.path.endsWith(EXTENSION));
   const leftovers = files.filter((f) => f.path.endsWith('.tmp') && Date.now() - f.mtime > 60_000);
-  for (const f of [...caches.slice(KEEP_OTHERS), ...leftovers]) rmSync(f.path, { force: true });
+  for (const f of [...caches.slice(KEEP_OTHERS), ...leftovers]) {
+    try {
+      rmSync(f.path, { force: true });
+    } catch {
+      // Still in use: the next write tries again.
+    }
+  }
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
