@@ -29,13 +29,13 @@ export async function startHub(config: HubConfig, options: { db?: Db; logger?: L
   });
   const port = (server.address() as AddressInfo).port;
   if (config.port === 0 && /:0$/.test(config.publicUrl)) config.publicUrl = config.publicUrl.replace(/:0$/, `:${port}`);
-  const { app, close: closeApp } = await createApp({
+  const { handler, close: closeApp } = await createApp({
     db,
     config,
     logger,
     onInternalError: (err, tool) => logger.error({ tool, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'tool failed'),
   });
-  server.on('request', app);
+  server.on('request', handler);
   // The embedded database is this process's alone: the CLI reaches it through a local socket.
   const adminSocket = !options.db && !config.databaseUrl ? await serveAdminSocket(db, adminSocketPath(config.dataDir)) : undefined;
   let closing: Promise<void> | undefined;

@@ -1,0 +1,119 @@
+/**
+ * The REST fast path (fast.ts) against Express's router.ts, request for request: same status, same
+ * headers that matter, same body — for every GET tool route and for the bad inputs the REST matrix tries.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFleet, type Fleet } from '../../../test/harness/fixtures.js';
+import { freshDb, type TestDb } from '../../../test/harness/db.js';
+import { issueAccessToken } from '../auth/tokens.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { startHub, type RunningHub } from '../server.js';
+import { restFastPath } from './fast.js';
+
+const HEADERS = ['content-type', 'cache-control', 'www-authenticate', 'retry-after', 'x-content-type-options', 'referrer-policy', 'allow'];
+
+describe('REST fast path', () => {
+  let db: TestDb;
+  let hub: RunningHub;
+  let strict: RunningHub;
+  let fleet: Fleet;
+  const tok: Record<string, string> = {};
+
+  beforeAll(async () => {
+    db = await freshDb('pglite');
+    fleet = await buildFleet(db);
+    const config = (perToken: number) => loadConfig({}, { port: 0, limits: { maxBodyBytes: 65536, perToken, perTenant: 0, windowSeconds: 60 } });
+    hub = await startHub(config(0), { db, logger: createLogger('silent') });
+    strict = await startHub(config(2), { db, logger: createLogger('silent') });
+    const mint = async (userId: string, scopes: ('mcp.read' | 'mcp.acknowledge')[], extra = {}) =>
+      (await issueAccessToken(db, { tenantId: fleet.A.id, userId, scopes, ...extra })).value;
+    tok.admin = await mint(fleet.users.admin.id, ['mcp.read', 'mcp.acknowledge']);
+    tok.ackOnly = await mint(fleet.users.admin.id, ['mcp.acknowledge']);
+    tok.foreign = await mint(fleet.users.admin.id, ['mcp.read'], { audience: 'https://elsewhere.example/mcp' });
+    tok.limited = await mint(fleet.users.analyst.id, ['mcp.read']);
+  });
+  afterAll(async () => {
+    restFastPath.enabled = true;
+    await strict?.close();
+    await hub?.close();
+    await db?.close();
+  });
+
+  async function get(base: string, path: string, headers: Record<string, string>) {
+    const res = await fetch(base + path, { headers });
+    const text = (await res.text()).replace(/("(?:computed_at|generated_at)":")[^"]+/g, '$1<time>');
+    return {
+      status: res.status,
+      headers: Object.fromEntries(HEADERS.map((h) => [h, res.headers.get(h)])),
+      requestId: /^[0-9a-f-]{36}$/.test(res.headers.get('x-request-id') ?? ''),
+      body: text,
+    };
+  }
+
+  async function bothWays(path: string, token?: string, base = hub.url) {
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: token.startsWith('mat_') ? `Bearer ${token}` : token };
+    restFastPath.enabled = false;
+    const express = await get(base, path, headers);
+    restFastPath.enabled = true;
+    const fast = await get(base, path, headers);
+    return { express, fast };
+  }
+
+  it('answers every GET tool route and its bad inputs exactly as Express does', async () => {
+    const a = fleet.agents.web1;
+    const d = fleet.det.brute;
+    const cases: [string, string?][] = [
+      ['/v1/agents?tag=prod&limit=2', tok.admin],
+      [`/v1/agents/${a}`, tok.admin],
+      ['/v1/trust-score', tok.admin],
+      ['/v1/alerts?severity=critical', tok.admin],
+      ['/v1/detections?since=7d&ack=open', tok.admin],
+      [`/v1/detections/${d}`, tok.admin],
+      ['/v1/cves/kernel?min_severity=high', tok.admin],
+      ['/v1/cves/os?ecosystem=apt', tok.admin],
+      ['/v1/sla', tok.admin],
+      ['/v1/audit-log?event_type=user_login&since=30d', tok.admin],
+      ['/v1/kpi-summary', tok.admin],
+      // bad input, unknown and repeated parameters, odd encodings
+      ['/v1/agents?status=bogus', tok.admin],
+      ['/v1/agents?status=online&status=offline', tok.admin],
+      ['/v1/trust-score?bogus=1', tok.admin],
+      ['/v1/agents/not-a-uuid', tok.admin],
+      ['/v1/agents/%E0%A4%A', tok.admin],
+      ['/v1/agents/%E0%A4%A', undefined],
+      [`/v1/agents/${a}%2F..`, tok.admin],
+      ['/v1/agents/00000000-0000-4000-8000-000000000000', tok.admin],
+      ['/v1/detections?since=2d', tok.admin],
+      ['/v1/agents?hostname_contains=%25_%5C', tok.admin],
+      // authentication and authorization
+      ['/v1/sla', undefined],
+      ['/v1/sla', ''],
+      ['/v1/sla', 'Basic abc'],
+      ['/v1/sla', `mat_${'x'.repeat(43)}`],
+      ['/v1/sla', tok.ackOnly],
+      ['/v1/sla', tok.foreign],
+      // paths the fast path leaves to Express
+      ['/v1/SLA', tok.admin],
+      ['/v1/sla/', tok.admin],
+      ['/v1/nope', tok.admin],
+      ['/v1/detections/x/acknowledge', tok.admin],
+    ];
+    for (const [path, token] of cases) {
+      const { express, fast } = await bothWays(path, token);
+      expect(fast, `${path} ${token?.slice(0, 8)}`).toEqual(express);
+    }
+    // The cases include successes and each kind of refusal.
+    const statuses = new Set<number>();
+    for (const [path, token] of cases) statuses.add((await get(hub.url, path, token ? { authorization: `Bearer ${token}` } : {})).status);
+    expect([...statuses].sort()).toEqual([200, 400, 401, 403, 404]);
+  });
+
+  it('answers a rate-limited caller exactly as Express does', async () => {
+    const first = await bothWays('/v1/sla', tok.limited, strict.url);
+    expect([first.express.status, first.fast.status]).toEqual([200, 200]);
+    const { express, fast } = await bothWays('/v1/sla', tok.limited, strict.url);
+    expect(express.status).toBe(429);
+    expect(fast).toEqual(express);
+  });
+});
