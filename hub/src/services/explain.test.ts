@@ -14,7 +14,7 @@ import { unacknowledgeDetection } from './detections.js';
 
 const TENANT_TABLES = [
   'agents', 'alerts', 'detected_events', 'auth_events', 'vuln_matches', 'sla_targets', 'sla_observations',
-  'trust_score_history', 'audit_log', 'mcp_call_log',
+  'trust_score_history', 'audit_log', 'mcp_call_log', 'open_cves', 'open_cve_hosts',
 ];
 /** Global tables, read by primary key only. */
 const GLOBAL_TABLES = ['vuln_advisories', 'users'];

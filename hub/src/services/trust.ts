@@ -92,11 +92,13 @@ export async function fleetFacts(ctx: ServiceContext): Promise<FleetFacts> {
               count(*) FILTER (WHERE acked_at IS NULL AND kind IN ('impossible_travel', 'new_admin_user'))::int AS open_identity
          FROM detected_events WHERE tenant_id = $1 AND detected_at >= now() - interval '30 days'
      ), vu AS (
-       SELECT count(DISTINCT (v.cve_id, v.package)) FILTER (WHERE v.is_kernel)::int AS kernel_cves,
-              count(DISTINCT (v.cve_id, v.ecosystem, v.package)) FILTER (WHERE NOT v.is_kernel)::int AS os_cves,
-              count(DISTINCT m.agent_id) FILTER (WHERE v.severity IN ('critical', 'high'))::int AS hosts_with_critical_cves
-         FROM vuln_matches m JOIN vuln_advisories v ON v.id = m.advisory_id
-        WHERE m.tenant_id = $1 AND m.resolved_at IS NULL AND v.withdrawn_at IS NULL
+       -- The CVE counts are the unfiltered lists' totals, one open_cves row per entry (005); the
+       -- hosts with a critical or high CVE are distinct agents, which only the matches hold.
+       SELECT (SELECT count(*) FROM open_cves c WHERE c.tenant_id = $1 AND c.is_kernel AND c.min_rank = 1)::int AS kernel_cves,
+              (SELECT count(*) FROM open_cves c WHERE c.tenant_id = $1 AND NOT c.is_kernel AND c.min_rank = 1)::int AS os_cves,
+              (SELECT count(DISTINCT m.agent_id) FROM vuln_matches m JOIN vuln_advisories v ON v.id = m.advisory_id
+                WHERE m.tenant_id = $1 AND m.resolved_at IS NULL AND v.withdrawn_at IS NULL AND v.severity IN ('critical', 'high'))::int
+                AS hosts_with_critical_cves
      ), bf_ips AS (
        -- Brute force comes from few addresses and many attempts: test each address once for any
        -- successful login near its detections, then test single detections only for those addresses.
