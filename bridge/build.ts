@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { BUNDLE_PARAMS } from './src/code-cache.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -34,6 +34,23 @@ const COMMON: BuildOptions = {
   logLevel: 'silent',
 };
 
+/**
+ * zod's index modules re-export every message locale as a namespace (`z.locales`), which esbuild cannot shake:
+ * 40-odd languages, a fifth of the bundle, compiled (or read from the code cache) on every start for nothing.
+ * The bridge uses none of them; zod's default, English, is imported by zod itself from its own file.
+ */
+const ENGLISH_ONLY: Plugin = {
+  name: 'zod-english-only',
+  setup(b) {
+    let used = false;
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) => (/[\\/]node_modules[\\/]zod[\\/]v4[\\/]/.test(a.importer) ? ((used = true), { path: join(a.resolveDir, '..', 'locales', 'en.js'), namespace: 'zod-locales' }) : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (a) => ({ contents: `export { default as en } from ${JSON.stringify(a.path)};`, loader: 'js', resolveDir: dirname(a.path) }));
+    b.onEnd(() => {
+      if (!used) return { errors: [{ text: "zod's locales are no longer imported as bridge/build.ts expects: update ENGLISH_ONLY" }] };
+    });
+  },
+};
+
 /** `outfile` lets tests build their own copy (inside the repository, so the keychain module resolves). */
 export async function buildBundle(outfile = BUNDLE): Promise<string> {
   mkdirSync(dirname(outfile), { recursive: true });
@@ -44,6 +61,7 @@ export async function buildBundle(outfile = BUNDLE): Promise<string> {
     write: false,
     metafile: true,
     define: { __BRIDGE_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': BUNDLE_PARAMS[5] },
+    plugins: [ENGLISH_ONLY],
   });
   // A classic script has no import(): an external module loaded that way would fail only when first used.
   const dynamic = Object.values(bridge.metafile.inputs).flatMap((i) => i.imports.filter((d) => d.kind === 'dynamic-import' && d.external).map((d) => d.path));
