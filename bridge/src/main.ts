@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** Entry point: parse the command line, run the command, turn known failures into one clear line. */
+// First: it configures zod before the SDK builds its schemas.
+import './zod-jitless.js';
 import { buildProgram } from './cli/program.js';
 import { BridgeError } from './errors.js';
 import { closeDispatcher } from './http.js';
