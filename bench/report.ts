@@ -9,7 +9,7 @@ interface Load { rps: number; p50: number; p99: number; requests: number; non2xx
 interface Row { size: string; tool: string; connections: number; rest: Load; mcp: Load; baseline: Load; floor: { p50: number } }
 interface Size { size: string; seededMs: number | null; rows: Row[]; hubPeakRss: number; memory?: { beforeMiB: number; afterMiB: number; calls: number }; plans?: { tool: string; totalMs: number | null; seqScans: string[] }[] }
 
-export function renderTargets(r: { sizes: Size[]; bridge?: { bridgeP50: number; restP50: number; coldStartMs: number; nodeStartMs: number; rssIdleMiB: number; rssAfterMiB: number; calls: number } }): string {
+export function renderTargets(r: { sizes: Size[]; bridge?: { bridgeP50: number; restP50: number; coldStartMs: number; firstStartMs?: number; nodeStartMs: number; rssIdleMiB: number; rssAfterMiB: number; calls: number } }): string {
   const out: string[] = [];
   const pct = (a: number, b: number) => (100 * a) / b;
   const at = (size: string) => r.sizes.find((s) => s.size === size);
@@ -44,7 +44,8 @@ export function renderTargets(r: { sizes: Size[]; bridge?: { bridgeP50: number; 
     const added = r.bridge.bridgeP50 - r.bridge.restP50;
     out.push(`| Bridge adds < 1 ms p50 per call over direct REST | ${added.toFixed(2)} ms (${r.bridge.bridgeP50.toFixed(2)} vs ${r.bridge.restP50.toFixed(2)}) | ${added < 1 ? 'met' : 'missed'} |`);
     const ratio = r.bridge.coldStartMs / r.bridge.nodeStartMs;
-    out.push(`| Bridge cold start ≤ 2× \`node -e 0\` | ${r.bridge.coldStartMs.toFixed(0)} ms vs ${r.bridge.nodeStartMs.toFixed(0)} ms = ${ratio.toFixed(2)}× | ${ratio <= 2 ? 'met' : 'missed'} |`);
+    const first = r.bridge.firstStartMs === undefined ? '' : ` (first start of a new bundle, before its code cache exists: ${r.bridge.firstStartMs.toFixed(0)} ms = ${(r.bridge.firstStartMs / r.bridge.nodeStartMs).toFixed(2)}×)`;
+    out.push(`| Bridge cold start ≤ 2× \`node -e 0\` | ${r.bridge.coldStartMs.toFixed(0)} ms vs ${r.bridge.nodeStartMs.toFixed(0)} ms = ${ratio.toFixed(2)}×${first} | ${ratio <= 2 ? 'met' : 'missed'} |`);
     out.push(`| No memory growth across 10,000 calls: bridge | RSS ${r.bridge.rssIdleMiB.toFixed(0)} MiB idle → ${r.bridge.rssAfterMiB.toFixed(0)} MiB after ${r.bridge.calls} calls | ${r.bridge.rssAfterMiB - r.bridge.rssIdleMiB < 32 ? 'met (V8 heap settling, no growth trend)' : 'check'} |`);
   }
   for (const s of r.sizes) {

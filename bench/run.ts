@@ -356,7 +356,7 @@ async function main() {
   if (bridge) {
     lines.push('');
     lines.push(
-      `bridge: p50 per call ${fmt(bridge.bridgeP50, 2)} ms vs direct REST ${fmt(bridge.restP50, 2)} ms (added ${fmt(bridge.bridgeP50 - bridge.restP50, 2)} ms); cold start ${fmt(bridge.coldStartMs)} ms vs node -e 0 ${fmt(bridge.nodeStartMs)} ms (${fmt(bridge.coldStartMs / bridge.nodeStartMs, 2)}×); RSS idle ${fmt(bridge.rssIdleMiB)} MiB, after ${bridge.calls} calls ${fmt(bridge.rssAfterMiB)} MiB`,
+      `bridge: p50 per call ${fmt(bridge.bridgeP50, 2)} ms vs direct REST ${fmt(bridge.restP50, 2)} ms (added ${fmt(bridge.bridgeP50 - bridge.restP50, 2)} ms); cold start ${fmt(bridge.coldStartMs)} ms vs node -e 0 ${fmt(bridge.nodeStartMs)} ms (${fmt(bridge.coldStartMs / bridge.nodeStartMs, 2)}×; first start of this bundle, before its code cache exists, ${fmt(bridge.firstStartMs)} ms); RSS idle ${fmt(bridge.rssIdleMiB)} MiB, after ${bridge.calls} calls ${fmt(bridge.rssAfterMiB)} MiB`,
     );
   }
   const table = lines.join('\n');
