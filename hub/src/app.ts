@@ -10,6 +10,7 @@ import { mountIngest } from './ingest/index.js';
 import { restRouter } from './rest/router.js';
 import { createMetrics, type HubMetrics } from './metrics.js';
 import { fastRest } from './rest/fast.js';
+import { fastMcp } from './mcp/fast-call.js';
 import { errorReply, observeRequest } from './http/reply.js';
 
 export { clientError, resourceMetadataUrl } from './http/reply.js';
@@ -50,10 +51,11 @@ export async function createApp(
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  // The tool routes first: they are the hot path, and no other door serves a path they match.
+  // The tool doors first: they are the hot path, and no other door serves a path they match
+  // (the MCP routes are exactly /mcp and /; the OAuth server's are /mcp/oauth/…, /.well-known/…, /settings/…).
   app.use('/v1', restRouter(deps));
-  const oauth = await mountOAuth(app, deps);
   mountMcp(app, deps);
+  const oauth = await mountOAuth(app, deps);
   mountIngest(app, deps);
 
   app.use('/v1', (_req, res) => {
@@ -61,12 +63,14 @@ export async function createApp(
   });
 
   app.use(errorHandler(deps));
-  const fast = fastRest(deps, metrics);
+  const express_ = (req: IncomingMessage, res: ServerResponse) => void app(req, res);
+  const rest = fastRest(deps, metrics);
+  const mcp = fastMcp(deps, metrics, express_);
   return {
     app,
-    /** The request listener: GET tool routes by the fast path (rest/fast.ts), everything else through Express. */
+    /** The request listener: tool calls by the fast paths (ADR 0005), everything else through Express. */
     handler: (req, res) => {
-      if (!fast(req, res)) void app(req, res);
+      if (!rest(req, res) && !mcp(req, res)) express_(req, res);
     },
     close: async () => void (await oauth?.close()),
   };

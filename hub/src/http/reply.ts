@@ -89,3 +89,10 @@ export function errorReply(deps: HubDeps, err: unknown, tokenSent: boolean, reqI
   }
   return { status: e.status, headers, body: { error: { code: e.code, message: e.message, ...e.details } } };
 }
+
+/** A JSON answer as Express's res.json writes it (content type, length), for the node:http fast paths. */
+export function sendJson(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) });
+  res.end(json);
+}

@@ -39,26 +39,31 @@ describe('tools/call fast path', () => {
   });
 
   /** One POST; timestamps of when an answer was computed are the only thing allowed to differ. */
-  async function post(body: unknown, token = admin, version = '2025-11-25') {
-    const res = await fetch(`${hub.url}/mcp`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': version,
-      },
-      body: JSON.stringify(body),
-    });
+  async function post(body: unknown, token = admin, version: string | undefined = '2025-11-25', extra: Record<string, string> = {}, base = hub.url) {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(version ? { 'mcp-protocol-version': version } : {}),
+      ...extra,
+    };
+    const res = await fetch(`${base}/mcp`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
     const text = (await res.text()).replace(/(\\?"(?:computed_at|generated_at)\\?":\s*\\?")[^"\\]+/g, '$1<time>');
-    return { status: res.status, type: res.headers.get('content-type')?.split(';')[0], json: text ? JSON.parse(text) : null };
+    let json: any = text; // eslint-disable-line @typescript-eslint/no-explicit-any -- compared whole
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      // an SSE or plain answer: compared as text
+    }
+    const keep = ['cache-control', 'www-authenticate', 'retry-after', 'x-content-type-options', 'referrer-policy'];
+    return { status: res.status, type: res.headers.get('content-type')?.split(';')[0], headers: Object.fromEntries(keep.map((h) => [h, res.headers.get(h)])), json };
   }
 
-  async function bothWays(body: unknown, token?: string, version?: string) {
+  async function bothWays(body: unknown, token?: string, version?: string, extra?: Record<string, string>, base?: string) {
     fastPath.enabled = false;
-    const sdk = await post(body, token, version);
+    const sdk = await post(body, token, version, extra, base);
     fastPath.enabled = true;
-    const fast = await post(body, token, version);
+    const fast = await post(body, token, version, extra, base);
     return { sdk, fast };
   }
 
@@ -108,5 +113,44 @@ describe('tools/call fast path', () => {
     }
     const old = await bothWays(call('monsys_list_sla_overview', {}), admin, '2025-06-18');
     expect(old.fast).toEqual(old.sdk);
+  });
+
+  it('leaves everything else to the full route, which answers as before', async () => {
+    const readOnly = (await issueAccessToken(db, { tenantId: fleet.A.id, userId: fleet.users.admin.id, scopes: ['mcp.read'] })).value;
+    const cases: [string, unknown, string?, string?, Record<string, string>?][] = [
+      ['invalid JSON', '{"jsonrpc":', admin],
+      ['JSON that is not an object', '"tools/call"', admin],
+      ['bad token', call('monsys_kpi_summary', {}), `mat_${'x'.repeat(43)}`],
+      ['missing scope: the step-up challenge', call('monsys_acknowledge_detection', { detection_id: fleet.det.brute }), readOnly],
+      ['tools/list', { jsonrpc: '2.0', id: 2, method: 'tools/list' }, admin],
+      ['initialize', { jsonrpc: '2.0', id: 3, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }, admin],
+      ['a notification', { jsonrpc: '2.0', method: 'notifications/initialized' }, admin],
+      ['no protocol version header', call('monsys_kpi_summary', {}), admin, ''],
+      ['an unsupported version', call('monsys_kpi_summary', {}), admin, '1999-01-01'],
+      ['a foreign Origin', call('monsys_kpi_summary', {}), admin, '2025-11-25', { origin: 'https://evil.example' }],
+      ['the hub\u2019s own Origin', call('monsys_kpi_summary', {}), admin, '2025-11-25', { origin: new URL(hub.url).origin }],
+      ['SSE only', call('monsys_kpi_summary', {}), admin, '2025-11-25', { accept: 'text/event-stream' }],
+      ['no Accept', call('monsys_kpi_summary', {}), admin, '2025-11-25', { accept: '' }],
+      ['text/plain', call('monsys_kpi_summary', {}), admin, '2025-11-25', { 'content-type': 'text/plain' }],
+      ['oversized', call('monsys_list_alerts', { note: 'x'.repeat(70_000) }), admin],
+    ];
+    for (const [what, body, token, version, extra] of cases) {
+      const { sdk, fast } = await bothWays(body, token, version === '' ? undefined : (version ?? '2025-11-25'), extra);
+      expect(fast, what).toEqual(sdk);
+    }
+  });
+
+  it('answers a rate-limited caller as the full route does', async () => {
+    const strict = await startHub(loadConfig({}, { port: 0, limits: { maxBodyBytes: 65536, perToken: 2, perTenant: 0, windowSeconds: 60 } }), { db, logger: createLogger('silent') });
+    try {
+      const limited = (await issueAccessToken(db, { tenantId: fleet.A.id, userId: fleet.users.analyst.id, scopes: ['mcp.read'] })).value;
+      const first = await bothWays(call('monsys_list_sla_overview', {}), limited, undefined, undefined, strict.url);
+      expect([first.sdk.status, first.fast.status]).toEqual([200, 200]);
+      const { sdk, fast } = await bothWays(call('monsys_list_sla_overview', {}), limited, undefined, undefined, strict.url);
+      expect(sdk.status).toBe(429);
+      expect(fast).toEqual(sdk);
+    } finally {
+      await strict.close();
+    }
   });
 });

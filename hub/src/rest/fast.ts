@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { CATALOGUE, type CatalogueTool } from '../../../shared/index.js';
-import { errorReply, observeRequest } from '../http/reply.js';
+import { errorReply, observeRequest, sendJson } from '../http/reply.js';
 import { authenticate } from '../auth/bearer.js';
 import type { HubDeps } from '../deps.js';
 import { checkRateLimit } from '../http/rate-limit.js';
@@ -49,12 +49,6 @@ function match(pathname: string): { tool: CatalogueTool; params: Record<string, 
   return undefined;
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) });
-  res.end(json);
-}
-
 export function fastRest(deps: HubDeps, metrics: HubMetrics): (req: IncomingMessage, res: ServerResponse) => boolean {
   const audiences = [deps.config.publicUrl, `${deps.config.publicUrl}/mcp`, `${deps.config.publicUrl}/v1`];
   return (req, res) => {
@@ -74,10 +68,10 @@ export function fastRest(deps: HubDeps, metrics: HubMetrics): (req: IncomingMess
         const args = { ...(q < 0 ? {} : parseQuery(req.url!.slice(q + 1))), ...params };
         await checkRateLimit(deps.db, principal, 1, deps.config.limits);
         const output = await invokeTool(deps, principal, tool.name, args, 'rest');
-        send(res, 200, { 'Cache-Control': 'no-store' }, output);
+        sendJson(res, 200, { 'Cache-Control': 'no-store' }, output);
       } catch (err) {
         const r = errorReply(deps, err, Boolean(req.headers.authorization), reqId);
-        send(res, r.status, r.headers, r.body);
+        sendJson(res, r.status, r.headers, r.body);
       }
     })();
     return true;
