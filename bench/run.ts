@@ -353,6 +353,17 @@ async function main() {
     lines.push('');
     if (s.plans) lines.push(`${s.size}: query plans: ${(s.plans as PlanReport[]).filter((p) => p.seqScans.length).length} tool queries with a sequential scan of a large table`, '');
   }
+  const pglite = results.pglite as { tool: ToolName; connections: number; rest: Load }[] | undefined;
+  if (pglite?.length) {
+    const small = perSize.find((s) => s.size === 'small');
+    lines.push('PGlite (the embedded database, demo size), against PostgreSQL at the small size in this run:', '');
+    lines.push('| tool | conns | PGlite REST rps | p50 ms | p99 ms | PostgreSQL REST rps |', '|---|---|---|---|---|---|');
+    for (const r of pglite) {
+      const pgRow = small?.rows.find((x) => x.tool === r.tool && x.connections === r.connections);
+      lines.push(`| ${r.tool.replace('monsys_', '')} | ${r.connections} | ${fmt(r.rest.rps)} | ${r.rest.p50} | ${r.rest.p99} | ${pgRow ? fmt(pgRow.rest.rps) : '–'} |`);
+    }
+    lines.push('');
+  }
   if (bridge) {
     lines.push('');
     lines.push(
