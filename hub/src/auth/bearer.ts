@@ -9,6 +9,11 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/** The resources a token of this hub may name as its audience (RFC 8707): the hub, its MCP endpoint, its REST API. */
+export function hubAudiences(publicUrl: string): string[] {
+  return [publicUrl, `${publicUrl}/mcp`, `${publicUrl}/v1`];
+}
+
 /**
  * Verifies the request's token and that it was issued for this hub: an OAuth token
  * carries its audience (RFC 8707 resource); tokens minted by `hub token issue` have none.

@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type express from 'express';
 import { CallToolRequestSchema, JSONRPCRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { findTool } from '../../../shared/index.js';
-import { authenticate } from '../auth/bearer.js';
+import { authenticate, hubAudiences } from '../auth/bearer.js';
 import type { Principal } from '../auth/tokens.js';
 import type { HubDeps } from '../deps.js';
 import { checkRateLimit } from '../http/rate-limit.js';
@@ -77,7 +77,7 @@ const JSON_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
  */
 export function fastMcp(deps: HubDeps, metrics: HubMetrics, fallback: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { config } = deps;
-  const audiences = [config.publicUrl, `${config.publicUrl}/mcp`, `${config.publicUrl}/v1`];
+  const audiences = hubAudiences(config.publicUrl);
   const origins = allowedOrigins(config.publicUrl, config.allowedOrigins);
   return (req, res) => {
     if (!fastPath.enabled || req.method !== 'POST' || (req.url !== '/mcp' && req.url !== '/')) return false;

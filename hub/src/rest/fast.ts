@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { CATALOGUE, type CatalogueTool } from '../../../shared/index.js';
 import { errorReply, observeRequest, sendJson } from '../http/reply.js';
-import { authenticate } from '../auth/bearer.js';
+import { authenticate, hubAudiences } from '../auth/bearer.js';
 import type { HubDeps } from '../deps.js';
 import { checkRateLimit } from '../http/rate-limit.js';
 import type { HubMetrics } from '../metrics.js';
@@ -50,7 +50,7 @@ function match(pathname: string): { tool: CatalogueTool; params: Record<string, 
 }
 
 export function fastRest(deps: HubDeps, metrics: HubMetrics): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const audiences = [deps.config.publicUrl, `${deps.config.publicUrl}/mcp`, `${deps.config.publicUrl}/v1`];
+  const audiences = hubAudiences(deps.config.publicUrl);
   return (req, res) => {
     if (!restFastPath.enabled || req.method !== 'GET' || !req.url?.startsWith('/v1/')) return false;
     const q = req.url.indexOf('?');

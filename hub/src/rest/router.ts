@@ -4,7 +4,7 @@
  */
 import express from 'express';
 import { CATALOGUE } from '../../../shared/index.js';
-import { authenticate } from '../auth/bearer.js';
+import { authenticate, hubAudiences } from '../auth/bearer.js';
 import { invokeTool } from '../services/invoke.js';
 import { checkRateLimit } from '../http/rate-limit.js';
 import type { HubDeps } from '../deps.js';
@@ -13,7 +13,7 @@ import type { Principal } from '../auth/tokens.js';
 export function restRouter(deps: HubDeps): express.Router {
   const router = express.Router();
   const json = express.json({ limit: '32kb' });
-  const audiences = [deps.config.publicUrl, `${deps.config.publicUrl}/mcp`, `${deps.config.publicUrl}/v1`];
+  const audiences = hubAudiences(deps.config.publicUrl);
   for (const tool of CATALOGUE) {
     const path = tool.route.path.replace(/^\/v1/, '') || '/';
     const method = tool.route.method === 'GET' ? 'get' : 'post';
