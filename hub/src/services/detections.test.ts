@@ -75,6 +75,28 @@ describe.each(DRIVERS)('detection services on %s', (driver) => {
       expect(r.related_auth_events[0]).toMatchObject({ username: 'root', src_ip: TOR_IP, src_country: 'DE', method: 'ssh_password', success: true, hostname: 'web-01' });
     });
 
+    it('caps related auth events at the newest 50 of all three sources, however many there are', async () => {
+      // A tenant of its own, so the shared fleet's figures stay as they are.
+      const tenant = await fleet.f.tenant({ slug: `cap-${driver}` });
+      const user = await fleet.f.user(tenant, { email: `cap-${driver}@example.test`, role: 'viewer' });
+      const host = await fleet.f.agent(tenant, { hostname: 'ci-01', ip: '10.9.0.1', tags: [], status: 'online' });
+      const det = await fleet.f.detection(tenant, host, { kind: 'ssh_brute_force', srcIp: '203.0.113.9', targetUser: 'jenkins', hoursAgo: 12 });
+      const at = (i: number) => 12 - 20 + i * 0.25; // spread over the ±24h window, interleaving the sources
+      for (let i = 0; i < 70; i++) await fleet.f.authEvent(tenant, host, { username: 'jenkins', srcIp: `10.9.1.${i}`, success: true, hoursAgo: at(i) });
+      for (let i = 0; i < 40; i++) await fleet.f.authEvent(tenant, host, { username: `u${i}`, srcIp: '203.0.113.9', success: false, hoursAgo: at(i) + 0.1 });
+      for (let i = 0; i < 5; i++) await fleet.f.authEvent(tenant, host, { username: 'x', srcIp: '10.9.2.1', success: false, hoursAgo: 200 + i, detectionId: det });
+      const expected = await db.query<{ id: string }>(
+        `SELECT e.id FROM auth_events e JOIN detected_events d ON d.tenant_id = e.tenant_id AND d.id = $2
+          WHERE e.tenant_id = $1 AND (e.detection_id = d.id OR ((e.src_ip = d.src_ip OR e.username = d.target_user)
+                AND e.occurred_at BETWEEN d.detected_at - interval '24 hours' AND d.detected_at + interval '24 hours'))
+          ORDER BY e.occurred_at DESC, e.id DESC LIMIT 50`,
+        [tenant, det],
+      );
+      const r = await callService(db, principalFor({ id: tenant, slug: `cap-${driver}` }, { id: user, email: `cap-${driver}@example.test`, role: 'viewer' }), 'monsys_get_detection', { detection_id: det });
+      expect(r.related_auth_events).toHaveLength(50);
+      expect(r.related_auth_events.map((e) => e.id)).toEqual(expected.rows.map((e) => e.id));
+    });
+
     it('lists similar findings (same kind or source IP, last 30 days, not itself) and fact-based next steps', async () => {
       const r = await callService(db, viewer, 'monsys_get_detection', { detection_id: fleet.det.brute });
       expect(r.similar_findings.map((d) => d.id)).toEqual([fleet.det.bruteOld]);

@@ -163,15 +163,18 @@ export const getDetection: ToolHandler<'monsys_get_detection'> = async (ctx, inp
  * (auth_events_src_ip, auth_events_username, auth_events_detection).
  */
 async function relatedAuthEvents(db: Queryable, tenantId: string, d: DetailRow): Promise<AuthRow[]> {
-  const params: unknown[] = [tenantId, d.id];
+  const params: unknown[] = [tenantId, d.id, RELATED_CAP];
   const p = (v: unknown) => (params.push(v), `$${params.length}`);
-  const branches = [`SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.detection_id = $2`];
+  // Each branch reads only its newest RELATED_CAP rows through its index (a common user name such as a
+  // CI account can have thousands of logins in the window); the newest of their union are the newest overall.
+  const newest = 'ORDER BY e.occurred_at DESC, e.id DESC LIMIT $3';
+  const branches = [`(SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.detection_id = $2 ${newest})`];
   if (d.src_ip !== null || d.target_user !== null) {
     const at = p(d.detected_at);
     const near = `e.occurred_at BETWEEN ${at}::timestamptz - ${RELATED_WINDOW} AND ${at}::timestamptz + ${RELATED_WINDOW}`;
-    if (d.src_ip !== null) branches.push(`SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.src_ip = ${p(d.src_ip)} AND ${near}`);
+    if (d.src_ip !== null) branches.push(`(SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.src_ip = ${p(d.src_ip)} AND ${near} ${newest})`);
     if (d.target_user !== null) {
-      branches.push(`SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.username = ${p(d.target_user)} AND ${near}`);
+      branches.push(`(SELECT e.* FROM auth_events e WHERE e.tenant_id = $1 AND e.username = ${p(d.target_user)} AND ${near} ${newest})`);
     }
   }
   const r = await db.query<AuthRow>(
@@ -179,7 +182,7 @@ async function relatedAuthEvents(db: Queryable, tenantId: string, d: DetailRow):
        FROM (${branches.join(' UNION ')}) ev
        JOIN agents a ON a.tenant_id = ev.tenant_id AND a.id = ev.agent_id
       ORDER BY ev.occurred_at DESC, ev.id DESC
-      LIMIT ${p(RELATED_CAP)}`,
+      LIMIT $3`,
     params,
   );
   return r.rows;
