@@ -13,8 +13,9 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js'
 import type { Principal } from '../auth/tokens.js';
 import type { InvokeDeps } from '../services/invoke.js';
 import { decodeMcpHeader, sanitizeEcho, sendRpcError } from './http.js';
-import { getPrompt, listPrompts } from './prompts.js';
-import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from './server.js';
+import { getPrompt } from './prompts.js';
+import { CAPABILITIES, INSTRUCTIONS, promptDescriptors } from '../../../shared/mcp.js';
+import { SERVER_INFO } from './server.js';
 import { callTool, listTools, RPC, RpcError } from './tools.js';
 
 /** Revisions served by this module. */
@@ -105,7 +106,7 @@ export async function dispatchModern(deps: InvokeDeps, principal: Principal, r: 
     case 'tools/call':
       return callTool(deps, principal, r.params.name, r.params.arguments);
     case 'prompts/list':
-      return { prompts: listPrompts(), ttlMs: LIST_TTL_MS, cacheScope: 'public' };
+      return { prompts: promptDescriptors(), ttlMs: LIST_TTL_MS, cacheScope: 'public' };
     case 'prompts/get':
       return getPrompt(r.params.name, r.params.arguments);
     default:

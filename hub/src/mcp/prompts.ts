@@ -1,15 +1,6 @@
-/** `prompts/list` and `prompts/get` over the shared routines (shared/prompts.ts), for both protocol eras. */
-import { findPrompt, PromptArgumentError, PROMPTS, renderPrompt } from '../../../shared/prompts.js';
+/** `prompts/get` over the shared routines (shared/prompts.ts), for both protocol eras; the list is shared/mcp.ts's promptDescriptors(). */
+import { findPrompt, PromptArgumentError, renderPrompt } from '../../../shared/prompts.js';
 import { RPC, RpcError } from './tools.js';
-
-export function listPrompts() {
-  return PROMPTS.map((p) => ({
-    name: p.name,
-    title: p.title,
-    description: p.description,
-    arguments: p.arguments.map((a) => ({ name: a.name, description: a.description, required: a.required })),
-  }));
-}
 
 /** @see MCP spec 2025-06-18, server/prompts "Error Handling": invalid name or arguments are -32602 */
 export function getPrompt(name: unknown, args: unknown) {
