@@ -8,17 +8,15 @@ import { mountMcp } from './mcp/index.js';
 import { mountOAuth } from './oauth/index.js';
 import { mountIngest } from './ingest/index.js';
 import { restRouter } from './rest/router.js';
-import { createMetrics, type HubMetrics } from './metrics.js';
+import { createMetrics } from './metrics.js';
 import { fastRest } from './rest/fast.js';
 import { fastMcp } from './mcp/fast-call.js';
 import { errorReply, observeRequest } from './http/reply.js';
 
-export { clientError, resourceMetadataUrl } from './http/reply.js';
-
 export async function createApp(
   deps: HubDeps,
 ): Promise<{ app: express.Express; handler: (req: IncomingMessage, res: ServerResponse) => void; close(): Promise<void> }> {
-  const { config, logger } = deps;
+  const { config } = deps;
   const metrics = (deps.metrics ??= createMetrics(deps.db as never));
   const app = express();
   app.disable('x-powered-by');
@@ -63,14 +61,14 @@ export async function createApp(
   });
 
   app.use(errorHandler(deps));
-  const express_ = (req: IncomingMessage, res: ServerResponse) => void app(req, res);
+  const viaExpress = (req: IncomingMessage, res: ServerResponse) => void app(req, res);
   const rest = fastRest(deps, metrics);
-  const mcp = fastMcp(deps, metrics, express_);
+  const mcp = fastMcp(deps, metrics, viaExpress);
   return {
     app,
     /** The request listener: tool calls by the fast paths (ADR 0005), everything else through Express. */
     handler: (req, res) => {
-      if (!rest(req, res) && !mcp(req, res)) express_(req, res);
+      if (!rest(req, res) && !mcp(req, res)) viaExpress(req, res);
     },
     close: async () => void (await oauth?.close()),
   };

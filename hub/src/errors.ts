@@ -73,6 +73,15 @@ export class RateLimitError extends ToolError {
   }
 }
 
+/** Anything unexpected: the details go to the log, never to the caller. */
+export const INTERNAL_ERROR_MESSAGE = 'The monsys hub hit an internal error. It has been logged; retry later.';
+
+export class InternalError extends ToolError {
+  constructor() {
+    super('internal_error', INTERNAL_ERROR_MESSAGE);
+  }
+}
+
 export class UnavailableError extends ToolError {
   constructor() {
     super('database_unavailable', 'The monsys hub cannot reach its database right now. Retry in a few seconds.');

@@ -6,6 +6,12 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
+/** An error as it is logged: name, message and stack, nothing else it may carry (a request, arguments). */
+export function errorFields(err: unknown): { name?: string; message?: string; stack?: string } {
+  const e = err as Error | undefined;
+  return { name: e?.name, message: e?.message, stack: e?.stack };
+}
+
 export function createLogger(level: string, destination: pino.DestinationStream | number = 2): Logger {
   return pino(
     {

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { createApp } from './app.js';
 import type { HubConfig } from './config.js';
 import { migrate, openDb, type Db } from './db/index.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, errorFields, type Logger } from './logger.js';
 import { adminSocketPath, serveAdminSocket } from './db/admin-socket.js';
 
 export interface RunningHub {
@@ -33,7 +33,7 @@ export async function startHub(config: HubConfig, options: { db?: Db; logger?: L
     db,
     config,
     logger,
-    onInternalError: (err, tool) => logger.error({ tool, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'tool failed'),
+    onInternalError: (err, tool) => logger.error({ tool, err: errorFields(err) }, 'tool failed'),
   });
   server.on('request', handler);
   // The embedded database is this process's alone: the CLI reaches it through a local socket.

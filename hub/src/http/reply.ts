@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HubDeps } from '../deps.js';
 import { DatabaseUnavailableError } from '../db/types.js';
-import { ToolError, UnavailableError } from '../errors.js';
+import { InternalError, ToolError, UnavailableError } from '../errors.js';
+import { errorFields } from '../logger.js';
 import type { HubMetrics } from '../metrics.js';
 import { bearerChallenge } from './challenge.js';
 
@@ -73,8 +74,8 @@ export function errorReply(deps: HubDeps, err: unknown, tokenSent: boolean, reqI
     const { status, message } = clientError(err)!;
     return plain(status, 'invalid_request', message);
   } else {
-    deps.logger.error({ reqId, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unhandled error');
-    e = new ToolError('internal_error', 'The monsys hub hit an internal error. It has been logged; retry later.');
+    deps.logger.error({ reqId, err: errorFields(err) }, 'unhandled error');
+    e = new InternalError();
   }
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
   const metadata = resourceMetadataUrl(deps.config.publicUrl);

@@ -1,15 +1,16 @@
 /**
- * The hot path of the 2025-xx revisions: one `tools/call` request, answered without building the SDK's
- * per-request server and transport (a web Request/Response pair, envelope parsing, result re-validation:
- * about as much CPU as a cheap tool itself).
+ * The hot path of the 2025-xx revisions: one `tools/call` request, answered from node:http without
+ * Express's routing and body parsing or the SDK's per-request server and transport (a web
+ * Request/Response pair, envelope parsing, result re-validation: together more CPU than a cached tool).
  *
- * It serves only a request the SDK would dispatch to our tools/call handler unchanged: a single JSON-RPC
- * request that the SDK's own schemas accept (JSONRPCRequestSchema, CallToolRequestSchema), not asking
- * for a task, from a client accepting JSON. Anything else (initialize, lists, prompts, notifications,
- * batches, malformed envelopes, tasks) returns false and goes to the SDK, which answers as before.
- * The answer is what the SDK's Protocol sends: `{ jsonrpc, id, result }`, or `{ jsonrpc, id, error }` with
- * the handler error's code, message and data. `test/mcp-endpoint.test.ts` compares the two paths call
- * for call, through the SDK (which validates every result against CallToolResultSchema).
+ * It serves only a request the full route would hand to our tools/call handler unchanged: a POST to /mcp
+ * or / that Express accepts as it is, with a valid token, the tool's scope and budget left, and a single
+ * JSON-RPC request for a known tool that the SDK's own schemas accept (JSONRPCRequestSchema,
+ * CallToolRequestSchema), not asking for a task, from a client accepting JSON. Anything else
+ * (initialize, lists, prompts, notifications, batches, malformed envelopes, tasks, step-up, 429) goes
+ * to Express and the SDK, which answer as before. The answer is what the SDK's Protocol sends:
+ * `{ result, jsonrpc, id }`. `fast-call.test.ts` compares the two paths request for request, against
+ * the SDK (which validates every result against CallToolResultSchema). ADR 0005.
  * @see MCP spec 2025-06-18 / 2025-11-25 basic/transports (Streamable HTTP, JSON response)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,15 +20,16 @@ import { findTool } from '../../../shared/index.js';
 import { authenticate, hubAudiences } from '../auth/bearer.js';
 import type { Principal } from '../auth/tokens.js';
 import type { HubDeps } from '../deps.js';
+import { INTERNAL_ERROR_MESSAGE } from '../errors.js';
+import { errorFields } from '../logger.js';
 import { checkRateLimit } from '../http/rate-limit.js';
 import { observeRequest, sendJson } from '../http/reply.js';
 import type { HubMetrics } from '../metrics.js';
-import type { InvokeDeps } from '../services/invoke.js';
 import { allowedOrigins, completeAccept } from './http.js';
 import { LEGACY_VERSIONS } from './modern.js';
-import { callTool, RPC, RpcError } from './tools.js';
+import { callTool, RPC } from './tools.js';
 
-/** Off only in the tests that compare these paths with the SDK's. */
+/** Off only in the test that compares this path with the full route's. */
 export const fastPath = { enabled: true };
 
 interface FastCall {
@@ -38,31 +40,12 @@ interface FastCall {
 
 /** The call when the request is one the fast path answers (see above); undefined for the SDK to answer. */
 function fastCall(accept: string, body: unknown): FastCall | undefined {
-  if (!fastPath.enabled) return undefined;
   if (typeof body !== 'object' || body === null || Array.isArray(body) || (body as { method?: unknown }).method !== 'tools/call') return undefined;
   if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
   const envelope = JSONRPCRequestSchema.safeParse(body);
   const call = CallToolRequestSchema.safeParse(body);
   if (!envelope.success || !call.success || call.data.params.task !== undefined) return undefined;
   return { id: envelope.data.id, name: call.data.params.name, args: call.data.params.arguments };
-}
-
-/** The JSON-RPC answer, as the SDK's Protocol frames a handler's result or error. */
-async function answer(deps: InvokeDeps, principal: Principal, c: FastCall): Promise<Record<string, unknown>> {
-  try {
-    return { result: await callTool(deps, principal, c.name, c.args), jsonrpc: '2.0', id: c.id };
-  } catch (err) {
-    if (!(err instanceof RpcError)) throw err;
-    return { jsonrpc: '2.0', id: c.id, error: { code: err.code, message: err.message, ...(err.data !== undefined && { data: err.data }) } };
-  }
-}
-
-/** Inside the Express route (after Origin, token, body, version, scope and rate checks): true once answered. */
-export async function tryFastToolCall(deps: InvokeDeps, principal: Principal, req: express.Request, res: express.Response, body: unknown): Promise<boolean> {
-  const c = fastCall(req.headers.accept ?? '', body);
-  if (!c) return false;
-  res.status(200).json(await answer(deps, principal, c));
-  return true;
 }
 
 const JSON_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
@@ -89,9 +72,9 @@ export function fastMcp(deps: HubDeps, metrics: HubMetrics, fallback: (req: Inco
     if (version !== undefined && (Array.isArray(version) || !LEGACY_VERSIONS.includes(version))) return false;
     const route = req.url;
     const internalError = (reqId: string | undefined, err: unknown) => {
-      deps.logger.error({ reqId, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'mcp request failed');
+      deps.logger.error({ reqId, err: errorFields(err) }, 'mcp request failed');
       if (res.headersSent) return void res.end();
-      sendJson(res, 500, { 'Cache-Control': 'no-store' }, { jsonrpc: '2.0', id: null, error: { code: RPC.server, message: 'The monsys hub hit an internal error. It has been logged; retry later.' } });
+      sendJson(res, 500, { 'Cache-Control': 'no-store' }, { jsonrpc: '2.0', id: null, error: { code: RPC.server, message: INTERNAL_ERROR_MESSAGE } });
     };
     void (async () => {
       let principal: Principal;
@@ -123,7 +106,8 @@ export function fastMcp(deps: HubDeps, metrics: HubMetrics, fallback: (req: Inco
       }
       const reqId = observeRequest(deps, metrics, req, res, () => route, () => route);
       try {
-        sendJson(res, 200, {}, await answer(deps, principal, c));
+        // A known tool: callTool answers every outcome as a result (its only JSON-RPC error is an unknown tool).
+        sendJson(res, 200, {}, { result: await callTool(deps, principal, c.name, c.args), jsonrpc: '2.0', id: c.id });
       } catch (err) {
         internalError(reqId, err);
       }

@@ -10,13 +10,14 @@
 import express from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { findTool } from '../../../shared/index.js';
-import { clientError, resourceMetadataUrl } from '../app.js';
+import { clientError, resourceMetadataUrl } from '../http/reply.js';
 import { authenticate, hubAudiences } from '../auth/bearer.js';
 import type { Principal } from '../auth/tokens.js';
 import { DatabaseUnavailableError } from '../db/types.js';
 import type { HubDeps } from '../deps.js';
 import type { HubConfig } from '../config.js';
-import { InsufficientScopeError, ToolError, UnavailableError } from '../errors.js';
+import { INTERNAL_ERROR_MESSAGE, InsufficientScopeError, ToolError, UnavailableError } from '../errors.js';
+import { errorFields } from '../logger.js';
 import { invokeTool } from '../services/invoke.js';
 import { bearerChallenge } from '../http/challenge.js';
 import { allowedOrigins, completeAccept, originGuard, sendRpcError } from './http.js';
@@ -24,7 +25,6 @@ import { LANDING_HEADERS, landingPage } from './landing.js';
 import { dispatchModern, LEGACY_VERSIONS, MODERN_VERSIONS, parseModern, sendModernError, sendModernResult, sendUnsupportedVersion } from './modern.js';
 import { checkRateLimit } from '../http/rate-limit.js';
 import { buildServer } from './server.js';
-import { tryFastToolCall } from './fast-call.js';
 import { RPC, RpcError } from './tools.js';
 
 
@@ -114,7 +114,6 @@ async function handlePost(deps: HubDeps, limits: HubConfig['limits'], metadata: 
   if (calls.length && !(await admitToolCalls(deps, limits, metadata, principal, calls, res))) return;
 
   completeAccept(req);
-  if (await tryFastToolCall(deps, principal, req, res, body)) return;
   const server = buildServer(deps, principal);
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
@@ -188,7 +187,7 @@ function errorHandler(deps: HubDeps, metadata: string): express.ErrorRequestHand
       else if (err.code === 'database_unavailable') headers['Retry-After'] = '5';
       return sendRpcError(res, err.status, RPC.server, err.message, { headers, data: { code: err.code } });
     }
-    deps.logger.error({ reqId: res.locals.requestId, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'mcp request failed');
-    sendRpcError(res, 500, RPC.server, 'The monsys hub hit an internal error. It has been logged; retry later.');
+    deps.logger.error({ reqId: res.locals.requestId, err: errorFields(err) }, 'mcp request failed');
+    sendRpcError(res, 500, RPC.server, INTERNAL_ERROR_MESSAGE);
   };
 }

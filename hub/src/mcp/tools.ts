@@ -6,7 +6,7 @@
  */
 import { findTool, roleAtLeast } from '../../../shared/index.js';
 import type { Principal } from '../auth/tokens.js';
-import { ToolError } from '../errors.js';
+import { INTERNAL_ERROR_MESSAGE, ToolError } from '../errors.js';
 import { invokeTool, type InvokeDeps } from '../services/invoke.js';
 import { toolDescriptors, toolError, toolSuccess, type CallToolResult, type McpTool } from '../../../shared/mcp.js';
 
@@ -64,6 +64,6 @@ export async function callTool(deps: InvokeDeps, principal: Principal, name: unk
   } catch (err) {
     // invokeTool maps everything to ToolError (our templates); anything else is a bug, reported without its text.
     if (err instanceof ToolError) return toolError(err.code, err.message);
-    return toolError('internal_error', 'The monsys hub hit an internal error. It has been logged; retry later.');
+    return toolError('internal_error', INTERNAL_ERROR_MESSAGE);
   }
 }

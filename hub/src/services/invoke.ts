@@ -9,7 +9,7 @@ import { findTool, roleAtLeast, type CatalogueTool } from '../../../shared/index
 import type { Principal } from '../auth/tokens.js';
 import { DatabaseUnavailableError, type Db } from '../db/types.js';
 import { Batcher, batcherPer } from '../db/batch.js';
-import { ForbiddenError, InsufficientScopeError, NotFoundError, ToolError, UnavailableError, UserInputError } from '../errors.js';
+import { ForbiddenError, InsufficientScopeError, InternalError, NotFoundError, ToolError, UnavailableError, UserInputError } from '../errors.js';
 import { HANDLERS } from './index.js';
 import type { HubMetrics } from '../metrics.js';
 import { Pseudonymizer } from '../privacy/pseudonymize.js';
@@ -109,7 +109,7 @@ function toToolError(err: unknown, deps: InvokeDeps, tool: string): ToolError {
   if (err instanceof ToolError) return err;
   if (err instanceof DatabaseUnavailableError) return new UnavailableError();
   deps.onInternalError?.(err, tool);
-  return new ToolError('internal_error', 'The monsys hub hit an internal error. It has been logged; retry later.');
+  return new InternalError();
 }
 
 interface CallLogEntry {
