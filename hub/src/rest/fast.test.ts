@@ -99,13 +99,13 @@ describe('REST fast path', () => {
       ['/v1/nope', tok.admin],
       ['/v1/detections/x/acknowledge', tok.admin],
     ];
+    const statuses = new Set<number>();
     for (const [path, token] of cases) {
       const { express, fast } = await bothWays(path, token);
       expect(fast, `${path} ${token?.slice(0, 8)}`).toEqual(express);
+      statuses.add(fast.status);
     }
     // The cases include successes and each kind of refusal.
-    const statuses = new Set<number>();
-    for (const [path, token] of cases) statuses.add((await get(hub.url, path, token ? { authorization: `Bearer ${token}` } : {})).status);
     expect([...statuses].sort()).toEqual([200, 400, 401, 403, 404]);
   });
 
