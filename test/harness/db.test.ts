@@ -26,10 +26,35 @@ describe.each(DRIVERS)('database on %s', (driver) => {
 });
 
 describe('migration files', () => {
-  it('split into statements that each end at a line-final semicolon', () => {
+  it('split into statements, none ending in a semicolon', () => {
     for (const m of listMigrations()) {
       for (const s of splitStatements(m.sql)) expect(s.endsWith(';')).toBe(false);
       expect(splitStatements(m.sql).length).toBeGreaterThan(0);
     }
+  });
+
+  it('keep semicolons inside function bodies, strings, quoted names and comments', () => {
+    const sql = [
+      '-- a comment; with a semicolon',
+      "CREATE TABLE \"odd;name\" (note text DEFAULT 'it''s; fine');",
+      'CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$',
+      'BEGIN',
+      "  PERFORM 1; /* inside; the body */",
+      '  RETURN NULL;',
+      'END $$;',
+      'CREATE FUNCTION g() RETURNS text LANGUAGE sql AS $body$ SELECT $$;$$::text $body$; /* a; comment */ SELECT $1',
+    ].join('\n');
+    expect(splitStatements(sql)).toEqual([
+      "CREATE TABLE \"odd;name\" (note text DEFAULT 'it''s; fine')",
+      'CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  PERFORM 1; /* inside; the body */\n  RETURN NULL;\nEND $$',
+      'CREATE FUNCTION g() RETURNS text LANGUAGE sql AS $body$ SELECT $$;$$::text $body$',
+      'SELECT $1',
+    ]);
+  });
+
+  it('refuses a file with an unterminated quote or comment', () => {
+    expect(() => splitStatements('CREATE FUNCTION f() AS $$ BEGIN;')).toThrow(/unterminated \$\$ quote/);
+    expect(() => splitStatements("SELECT 'open;")).toThrow(/unterminated ' quote/);
+    expect(() => splitStatements('SELECT 1; /* open')).toThrow(/unterminated \/\* comment/);
   });
 });

@@ -52,15 +52,49 @@ export async function pendingMigrations(db: Db): Promise<string[]> {
 }
 
 /**
- * Splits a migration file into statements at semicolons that end a line.
- * Our migrations keep to that form (no functions with bodies), which a test checks.
+ * Splits a migration file into its statements at top-level semicolons: not inside a quoted string,
+ * a quoted identifier, a dollar-quoted body ($$ … $$, $fn$ … $fn$, as function bodies are written) or
+ * a comment. Comments are dropped. Migrations run inside one transaction through parameterised
+ * `query`, which takes one statement at a time.
  */
 export function splitStatements(sql: string): string[] {
-  return sql
-    .split('\n')
-    .filter((line) => !line.trimStart().startsWith('--'))
-    .join('\n')
-    .split(/;\s*$/m)
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const statements: string[] = [];
+  let current = '';
+  let i = 0;
+  const flush = () => {
+    const s = current.trim();
+    if (s) statements.push(s);
+    current = '';
+  };
+  while (i < sql.length) {
+    const c = sql[i]!;
+    const rest = sql.slice(i);
+    if (rest.startsWith('--')) {
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? sql.length : end;
+      continue;
+    }
+    if (rest.startsWith('/*')) {
+      const end = sql.indexOf('*/', i + 2);
+      if (end === -1) throw new Error('Migration has an unterminated /* comment');
+      i = end + 2;
+      continue;
+    }
+    const dollar = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(rest);
+    const quote = c === "'" || c === '"' ? c : dollar?.[0];
+    if (quote) {
+      // A quote doubled inside '…' or "…" is part of the text; the search for the end skips it.
+      let end = sql.indexOf(quote, i + quote.length);
+      while (quote.length === 1 && end !== -1 && sql[end + 1] === quote) end = sql.indexOf(quote, end + 2);
+      if (end === -1) throw new Error(`Migration has an unterminated ${quote} quote`);
+      current += sql.slice(i, end + quote.length);
+      i = end + quote.length;
+      continue;
+    }
+    if (c === ';') flush();
+    else current += c;
+    i++;
+  }
+  flush();
+  return statements;
 }
