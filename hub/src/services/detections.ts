@@ -59,16 +59,22 @@ function toSummary(r: SummaryRow): Summary {
 }
 
 export const listDetections: ToolHandler<'monsys_list_detections'> = async (ctx: ServiceContext, input) => {
-  const w = new Where('d', ctx.principal.tenantId)
-    .when(WINDOW_SECONDS[input.since], (p) => `d.detected_at >= now() - make_interval(secs => ${p})`)
-    .when(input.src_ip, (p) => `d.src_ip = ${p}`)
-    .when(input.agent_id, (p) => `d.agent_id = ${p}`)
-    .when(input.kind, (p) => `d.kind = ${p}`)
-    .when(input.severity, (p) => `d.severity = ${p}`);
+  const w = new Where('d', ctx.principal.tenantId);
+  const secs = WINDOW_SECONDS[input.since];
+  const since = secs === undefined ? undefined : w.param(secs);
+  if (since) w.and(`d.detected_at >= now() - make_interval(secs => ${since})`);
+  w.when(input.src_ip, (p) => `d.src_ip = ${p}`).when(input.agent_id, (p) => `d.agent_id = ${p}`);
+  const kind = input.kind === undefined ? undefined : w.param(input.kind);
+  if (kind) w.and(`d.kind = ${kind}`);
+  const severity = input.severity === undefined ? undefined : w.param(input.severity);
+  if (severity) w.and(`d.severity = ${severity}`);
   if (input.ack === 'open') w.and('d.acked_at IS NULL');
   if (input.ack === 'acked') w.and('d.acked_at IS NOT NULL');
-  const countSql = `SELECT count(*)::int AS n FROM detected_events d WHERE ${w.sql}`;
   const countParams = [...w.params];
+  const countSql =
+    input.src_ip === undefined && input.agent_id === undefined
+      ? countFromHours(w.sql, { since, kind, severity, ack: input.ack })
+      : `SELECT count(*)::int AS n FROM detected_events d WHERE ${w.sql}`;
   const pageSql = `SELECT ${SUMMARY_COLUMNS} FROM detected_events d ${WITH_HOST} WHERE ${w.sql}
      ORDER BY d.detected_at DESC, d.id DESC LIMIT ${w.param(input.limit)} OFFSET ${w.param(input.offset)}`;
   const [count, page] = await Promise.all([
@@ -77,6 +83,25 @@ export const listDetections: ToolHandler<'monsys_list_detections'> = async (ctx:
   ]);
   return { detections: page.rows.map(toSummary), total: count.rows[0]!.n };
 };
+
+/**
+ * The total of a detection list filtered by nothing finer than window, kind, severity and
+ * acknowledgement, from the hourly counters (migration 006): the whole UTC hours of the window from
+ * detection_hours, and the detections of its partial first hour counted directly (`where`, the
+ * list's own conditions, bounded to that hour). Exact, and it reads at most one hour of detections
+ * however long the window and however large the fleet. Placeholders are those of `where`.
+ */
+function countFromHours(where: string, f: { since?: string; kind?: string; severity?: string; ack: 'open' | 'acked' | 'all' }): string {
+  const column = { open: 'h.n_open', acked: 'h.n_on_time + h.n_late', all: 'h.n_open + h.n_on_time + h.n_late' }[f.ack];
+  const firstWholeHour = f.since && `date_trunc('hour', now() - make_interval(secs => ${f.since}), 'UTC') + interval '1 hour'`;
+  const hours = ['h.tenant_id = $1'];
+  if (firstWholeHour) hours.push(`h.hour >= ${firstWholeHour}`);
+  if (f.kind) hours.push(`h.kind = ${f.kind}`);
+  if (f.severity) hours.push(`h.severity = ${f.severity}`);
+  const whole = `(SELECT coalesce(sum(${column}), 0) FROM detection_hours h WHERE ${hours.join(' AND ')})`;
+  const partial = firstWholeHour ? ` + (SELECT count(*) FROM detected_events d WHERE ${where} AND d.detected_at < ${firstWholeHour})` : '';
+  return `SELECT (${whole}${partial})::int AS n`;
+}
 
 interface DetailRow extends SummaryRow {
   description: string;

@@ -83,14 +83,32 @@ export async function fleetFacts(ctx: ServiceContext): Promise<FleetFacts> {
               count(*) FILTER (WHERE severity = 'info')::int AS alerts_info,
               count(DISTINCT agent_id) FILTER (WHERE severity IN ('critical', 'high'))::int AS hosts_with_critical_alerts
          FROM alerts WHERE tenant_id = $1 AND status = 'open'
+     ), de_rows AS (
+       -- Two windows, the last 30 days and the last 24 hours, each counted as whole UTC hours from
+       -- the counters (006) plus its partial first hour from the detections themselves. in30 and in24
+       -- say which window a row counts in; the 24-hour window's partial hour is inside a whole hour
+       -- the 30-day window already counts.
+       SELECT true AS in30, h.hour >= date_trunc('hour', now() - interval '24 hours', 'UTC') + interval '1 hour' AS in24,
+              h.kind, h.n_open, h.n_on_time, h.n_late
+         FROM detection_hours h
+        WHERE h.tenant_id = $1 AND h.hour >= date_trunc('hour', now() - interval '30 days', 'UTC') + interval '1 hour'
+       UNION ALL
+       SELECT d.detected_at < date_trunc('hour', now() - interval '30 days', 'UTC') + interval '1 hour', d.detected_at >= now() - interval '24 hours',
+              d.kind, (d.acked_at IS NULL)::int, coalesce(d.acked_at <= d.detected_at + interval '24 hours', false)::int,
+              coalesce(d.acked_at > d.detected_at + interval '24 hours', false)::int
+         FROM detected_events d
+        WHERE d.tenant_id = $1
+          AND (d.detected_at >= now() - interval '30 days' AND d.detected_at < date_trunc('hour', now() - interval '30 days', 'UTC') + interval '1 hour'
+            OR d.detected_at >= now() - interval '24 hours' AND d.detected_at < date_trunc('hour', now() - interval '24 hours', 'UTC') + interval '1 hour')
      ), de AS (
-       SELECT count(*) FILTER (WHERE detected_at >= now() - interval '24 hours')::int AS det_24h_total,
-              count(*) FILTER (WHERE detected_at >= now() - interval '24 hours' AND acked_at IS NULL)::int AS det_24h_open,
-              count(*) FILTER (WHERE acked_at <= detected_at + interval '24 hours')::int AS det_acked_on_time,
-              count(*) FILTER (WHERE acked_at > detected_at + interval '24 hours')::int AS det_acked_late,
-              count(*) FILTER (WHERE acked_at IS NULL AND detected_at < now() - interval '24 hours')::int AS det_overdue,
-              count(*) FILTER (WHERE acked_at IS NULL AND kind IN ('impossible_travel', 'new_admin_user'))::int AS open_identity
-         FROM detected_events WHERE tenant_id = $1 AND detected_at >= now() - interval '30 days'
+       SELECT coalesce(sum(n_open + n_on_time + n_late) FILTER (WHERE in24), 0)::int AS det_24h_total,
+              coalesce(sum(n_open) FILTER (WHERE in24), 0)::int AS det_24h_open,
+              coalesce(sum(n_on_time) FILTER (WHERE in30), 0)::int AS det_acked_on_time,
+              coalesce(sum(n_late) FILTER (WHERE in30), 0)::int AS det_acked_late,
+              -- open in the last 30 days but not in the last 24 hours
+              (coalesce(sum(n_open) FILTER (WHERE in30), 0) - coalesce(sum(n_open) FILTER (WHERE in24), 0))::int AS det_overdue,
+              coalesce(sum(n_open) FILTER (WHERE in30 AND kind IN ('impossible_travel', 'new_admin_user')), 0)::int AS open_identity
+         FROM de_rows
      ), vu AS (
        -- The CVE counts are the unfiltered lists' totals, one open_cves row per entry (005); the
        -- hosts with a critical or high CVE are distinct agents, which only the matches hold.
