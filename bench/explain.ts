@@ -10,7 +10,7 @@ import { recordingDb } from '../hub/src/db/recording.js';
 import { HANDLERS } from '../hub/src/services/index.js';
 
 /** Tables that grow with the fleet: a sequential scan of one of these is a bug at scale. */
-export const LARGE_TABLES = ['agents', 'alerts', 'detected_events', 'auth_events', 'audit_log', 'mcp_call_log', 'vuln_matches', 'agent_packages', 'sla_observations', 'mcp_access_tokens'];
+export const LARGE_TABLES = ['agents', 'alerts', 'detected_events', 'auth_events', 'audit_log', 'mcp_call_log', 'vuln_matches', 'agent_packages', 'sla_observations', 'mcp_access_tokens', 'open_cve_hosts'];
 
 export interface PlanReport {
   tool: ToolName;

@@ -63,9 +63,11 @@ export interface FleetFacts {
 }
 
 /**
- * One round trip: one CTE per table, each tenant-scoped and each reading through an index
- * (agents PK, alerts_open, detections_time, vuln_matches_open, detections_kind + auth_events_src_ip,
- * the history PK).
+ * One round trip: one CTE per table, each tenant-scoped and each reading through an index. What
+ * grows with the fleet is read from what triggers keep (detection_hours, 006; open_cves and
+ * open_cve_hosts, 005), so the cost is the tenant's hosts and open alerts, one hour of detections
+ * per window edge, and the 30 days' brute-force detections grouped by source address (from
+ * detections_brute_force; each address then probed once in auth_events_success_src_ip).
  */
 export async function fleetFacts(ctx: ServiceContext): Promise<FleetFacts> {
   const r = await ctx.db.query<FleetFacts>(
@@ -107,16 +109,15 @@ export async function fleetFacts(ctx: ServiceContext): Promise<FleetFacts> {
               coalesce(sum(n_late) FILTER (WHERE in30), 0)::int AS det_acked_late,
               -- open in the last 30 days but not in the last 24 hours
               (coalesce(sum(n_open) FILTER (WHERE in30), 0) - coalesce(sum(n_open) FILTER (WHERE in24), 0))::int AS det_overdue,
-              coalesce(sum(n_open) FILTER (WHERE in30 AND kind IN ('impossible_travel', 'new_admin_user')), 0)::int AS open_identity
+              coalesce(sum(n_open) FILTER (WHERE in30 AND kind IN ('impossible_travel', 'new_admin_user')), 0)::int AS open_identity,
+              coalesce(sum(n_open + n_on_time + n_late) FILTER (WHERE in30 AND kind = 'ssh_brute_force'), 0)::int AS brute_force
          FROM de_rows
      ), vu AS (
-       -- The CVE counts are the unfiltered lists' totals, one open_cves row per entry (005); the
-       -- hosts with a critical or high CVE are distinct agents, which only the matches hold.
+       -- The CVE counts are the unfiltered lists' totals, one open_cves row per entry; a host with a
+       -- critical or high CVE has an open_cve_hosts row of rank 4 or 5 (both 005).
        SELECT (SELECT count(*) FROM open_cves c WHERE c.tenant_id = $1 AND c.is_kernel AND c.min_rank = 1)::int AS kernel_cves,
               (SELECT count(*) FROM open_cves c WHERE c.tenant_id = $1 AND NOT c.is_kernel AND c.min_rank = 1)::int AS os_cves,
-              (SELECT count(DISTINCT m.agent_id) FROM vuln_matches m JOIN vuln_advisories v ON v.id = m.advisory_id
-                WHERE m.tenant_id = $1 AND m.resolved_at IS NULL AND v.withdrawn_at IS NULL AND v.severity IN ('critical', 'high'))::int
-                AS hosts_with_critical_cves
+              (SELECT count(DISTINCT h.agent_id) FROM open_cve_hosts h WHERE h.tenant_id = $1 AND h.sev_rank >= 4)::int AS hosts_with_critical_cves
      ), bf_ips AS (
        -- Brute force comes from few addresses and many attempts: test each address once for any
        -- successful login near its detections, then test single detections only for those addresses.
@@ -132,14 +133,18 @@ export async function fleetFacts(ctx: ServiceContext): Promise<FleetFacts> {
              AND e.occurred_at BETWEEN b.first_at - interval '24 hours' AND b.last_at + interval '24 hours'
         )
      ), bf AS (
-       SELECT count(*)::int AS brute_force,
-              count(*) FILTER (WHERE d.src_ip IN (SELECT src_ip FROM hot_ips) AND EXISTS (
+       -- The brute-force detections themselves are counted in de, from the counters. LATERAL: read
+       -- only the detections of the few hot addresses (detections_src_ip), never all of them again.
+       SELECT count(*)::int AS brute_force_breached
+         FROM hot_ips hi CROSS JOIN LATERAL (
+           SELECT 1 FROM detected_events d
+            WHERE d.tenant_id = $1 AND d.src_ip = hi.src_ip AND d.detected_at >= now() - interval '30 days' AND d.kind = 'ssh_brute_force'
+              AND EXISTS (
                 SELECT 1 FROM auth_events e
                  WHERE e.tenant_id = $1 AND e.src_ip = d.src_ip AND e.success
                    AND e.occurred_at BETWEEN d.detected_at - interval '24 hours' AND d.detected_at + interval '24 hours'
-              ))::int AS brute_force_breached
-         FROM detected_events d
-        WHERE d.tenant_id = $1 AND d.kind = 'ssh_brute_force' AND d.detected_at >= now() - interval '30 days'
+              )
+         ) breached
      )
      SELECT ag.*, al.*, de.*, vu.*, bf.*,
             (SELECT h.score FROM trust_score_history h

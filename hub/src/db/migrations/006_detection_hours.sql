@@ -109,3 +109,12 @@ SELECT tenant_id, date_trunc('hour', detected_at, 'UTC'), kind, severity,
        count(*) FILTER (WHERE acked_at > detected_at + interval '24 hours')
   FROM detected_events
  GROUP BY 1, 2, 3, 4;
+
+-- The Trust Score's identity check groups the 30 days' brute-force detections by source address
+-- (read from this index alone) and probes each address for a successful login near them (one
+-- descent of the second index, not a walk over the failures).
+CREATE INDEX detections_brute_force ON detected_events (tenant_id, detected_at, src_ip) WHERE kind = 'ssh_brute_force';
+CREATE INDEX auth_events_success_src_ip ON auth_events (tenant_id, src_ip, occurred_at) WHERE success;
+
+-- Hosts with an open critical or high CVE (the Trust Score's patch hygiene), read from this index alone.
+CREATE INDEX open_cve_hosts_rank ON open_cve_hosts (tenant_id, sev_rank, agent_id);
