@@ -14,7 +14,7 @@ import type { Principal } from '../auth/tokens.js';
 import type { Db, Queryable } from '../db/types.js';
 import { storeEvents } from '../ingest/store.js';
 import { seedDemo } from '../seed/index.js';
-import { listDetections, unacknowledgeDetection } from './detections.js';
+import { COUNT_CAP, listDetections, similarCounts, unacknowledgeDetection } from './detections.js';
 import { fleetFacts } from './trust.js';
 
 const LIVE_HOURS = `
@@ -76,6 +76,24 @@ async function expectReadsAreLive(db: Db, principal: Principal): Promise<number>
       if (f.ack === 'acked') where.push('acked_at IS NOT NULL');
       const n = (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM detected_events WHERE ${where.join(' AND ')}`, params)).rows[0]!.n;
       expect({ filter: f, total }).toEqual({ filter: f, total: n });
+    }
+    // The drill-down's counts, for detections on both sides of the 30-day edge and ahead of now.
+    const sample = await tx.query<{ id: string; kind: string; src_ip: string | null; agent_id: string; detected_at: Date }>(
+      `SELECT id, kind, src_ip, agent_id, detected_at FROM detected_events WHERE tenant_id = $1
+        ORDER BY abs(extract(epoch FROM detected_at - (now() - interval '30 days'))) LIMIT 6`,
+      [principal.tenantId],
+    );
+    const newest = await tx.query<(typeof sample.rows)[number]>(
+      'SELECT id, kind, src_ip, agent_id, detected_at FROM detected_events WHERE tenant_id = $1 ORDER BY detected_at DESC LIMIT 3',
+      [principal.tenantId],
+    );
+    for (const d of [...sample.rows, ...newest.rows]) {
+      const live = await tx.query<{ same_kind: number; same_ip: number }>(
+        `SELECT least((SELECT count(*) FROM detected_events WHERE tenant_id = $1 AND kind = $2 AND id <> $3 AND detected_at >= now() - interval '30 days'), $6)::int AS same_kind,
+                least((SELECT count(*) FROM detected_events WHERE tenant_id = $1 AND src_ip = $4 AND agent_id <> $5 AND detected_at >= now() - interval '30 days'), $6)::int AS same_ip`,
+        [principal.tenantId, d.kind, d.id, d.src_ip, d.agent_id, COUNT_CAP],
+      );
+      expect({ id: d.id, ...(await similarCounts(tx, principal.tenantId, d)) }).toEqual({ id: d.id, sameKind: live.rows[0]!.same_kind, sameIpOtherHosts: live.rows[0]!.same_ip });
     }
     return facts.det_acked_on_time + facts.det_acked_late + facts.det_overdue + facts.det_24h_total;
   });
@@ -148,6 +166,18 @@ describe.each(DRIVERS)('detection_hours on %s', (driver) => {
     await db.query(`UPDATE detected_events SET ack_note = 'noted' WHERE tenant_id = $1`, [fleet.A.id]);
     await db.query(`UPDATE detected_events SET detected_at = detected_at - interval '90 minutes', severity = 'low' WHERE tenant_id = $1 AND kind = 'port_scan'`, [fleet.A.id]);
     await expectHoursAreLive(db);
+    await expectReadsAreLive(db, viewer);
+  });
+
+  it("stops the drill-down's same-kind count at the cap", async () => {
+    await db.query(
+      `INSERT INTO detected_events (tenant_id, id, agent_id, kind, severity, title, description, detected_at)
+       SELECT $1, gen_random_uuid(), $2, 'crypto_miner', 'high', 'miner', 'm', now() - g * interval '10 minutes' FROM generate_series(1, $3::int) g`,
+      [fleet.A.id, fleet.agents.db1, COUNT_CAP + 5],
+    );
+    const d = (await db.query<{ id: string; detected_at: Date }>(`SELECT id, detected_at FROM detected_events WHERE kind = 'crypto_miner' LIMIT 1`)).rows[0]!;
+    expect(await similarCounts(db, fleet.A.id, { ...d, kind: 'crypto_miner', src_ip: null, agent_id: fleet.agents.db1 })).toEqual({ sameKind: COUNT_CAP, sameIpOtherHosts: 0 });
+    await db.query(`DELETE FROM detected_events WHERE kind = 'crypto_miner' AND id <> $1 AND detected_at < now() - interval '1 hour'`, [d.id]);
     await expectReadsAreLive(db, viewer);
   });
 

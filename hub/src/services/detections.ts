@@ -21,6 +21,7 @@ const RELATED_WINDOW = `interval '24 hours'`;
 const RELATED_CAP = 50;
 /** Similar findings: same kind or source IP, this far back from now. */
 const SIMILAR_WINDOW = `interval '30 days'`;
+const SIMILAR_WINDOW_SECONDS = WINDOW_SECONDS['30d'];
 const SIMILAR_CAP = 20;
 /** Counts for the next steps stop here: past it the advice is the same. */
 export const COUNT_CAP = 1_000;
@@ -73,7 +74,7 @@ export const listDetections: ToolHandler<'monsys_list_detections'> = async (ctx:
   const countParams = [...w.params];
   const countSql =
     input.src_ip === undefined && input.agent_id === undefined
-      ? countFromHours(w.sql, { since, kind, severity, ack: input.ack })
+      ? `SELECT ${countFromHours(w.sql, { since, kind, severity, ack: input.ack })}::int AS n`
       : `SELECT count(*)::int AS n FROM detected_events d WHERE ${w.sql}`;
   const pageSql = `SELECT ${SUMMARY_COLUMNS} FROM detected_events d ${WITH_HOST} WHERE ${w.sql}
      ORDER BY d.detected_at DESC, d.id DESC LIMIT ${w.param(input.limit)} OFFSET ${w.param(input.offset)}`;
@@ -85,11 +86,12 @@ export const listDetections: ToolHandler<'monsys_list_detections'> = async (ctx:
 };
 
 /**
- * The total of a detection list filtered by nothing finer than window, kind, severity and
- * acknowledgement, from the hourly counters (migration 006): the whole UTC hours of the window from
- * detection_hours, and the detections of its partial first hour counted directly (`where`, the
- * list's own conditions, bounded to that hour). Exact, and it reads at most one hour of detections
- * however long the window and however large the fleet. Placeholders are those of `where`.
+ * An SQL expression counting the tenant's detections filtered by nothing finer than window, kind,
+ * severity and acknowledgement, from the hourly counters (migration 006): the whole UTC hours of the
+ * window from detection_hours, and the detections of its partial first hour counted directly
+ * (`where`, the same filters on detected_events `d`, bounded to that hour). Exact, and it reads at
+ * most one hour of detections however long the window and however large the fleet. `since` (seconds
+ * back from now), `kind` and `severity` are placeholders of `where`, whose $1 is the tenant.
  */
 function countFromHours(where: string, f: { since?: string; kind?: string; severity?: string; ack: 'open' | 'acked' | 'all' }): string {
   const column = { open: 'h.n_open', acked: 'h.n_on_time + h.n_late', all: 'h.n_open + h.n_on_time + h.n_late' }[f.ack];
@@ -100,7 +102,7 @@ function countFromHours(where: string, f: { since?: string; kind?: string; sever
   if (f.severity) hours.push(`h.severity = ${f.severity}`);
   const whole = `(SELECT coalesce(sum(${column}), 0) FROM detection_hours h WHERE ${hours.join(' AND ')})`;
   const partial = firstWholeHour ? ` + (SELECT count(*) FROM detected_events d WHERE ${where} AND d.detected_at < ${firstWholeHour})` : '';
-  return `SELECT (${whole}${partial})::int AS n`;
+  return `(${whole}${partial})`;
 }
 
 interface DetailRow extends SummaryRow {
@@ -240,13 +242,9 @@ async function similarFindings(db: Queryable, tenantId: string, d: DetailRow) {
   const newest = `ORDER BY d.detected_at DESC, d.id DESC LIMIT $4`;
   const pageParams: unknown[] = [tenantId, d.id, d.kind, SIMILAR_CAP];
   const branches = [`(SELECT d.* FROM detected_events d WHERE d.tenant_id = $1 AND d.kind = $3 AND ${recent} ${newest})`];
-  const countParams: unknown[] = [tenantId, d.id, d.kind, COUNT_CAP];
-  let ipCount = '0';
   if (d.src_ip !== null) {
     pageParams.push(d.src_ip);
     branches.push(`(SELECT d.* FROM detected_events d WHERE d.tenant_id = $1 AND d.src_ip = $5 AND ${recent} ${newest})`);
-    countParams.push(d.src_ip, d.agent_id);
-    ipCount = `(SELECT count(*) FROM (SELECT 1 FROM detected_events d WHERE d.tenant_id = $1 AND d.src_ip = $5 AND d.agent_id <> $6 AND ${recent} ORDER BY d.detected_at DESC LIMIT $4) c)`;
   }
   const [page, counts] = await Promise.all([
     db.query<SummaryRow>(
@@ -254,14 +252,39 @@ async function similarFindings(db: Queryable, tenantId: string, d: DetailRow) {
         ORDER BY d.detected_at DESC, d.id DESC LIMIT $4`,
       pageParams,
     ),
-    db.query<{ same_kind: number; same_ip_other_hosts: number }>(
-      `SELECT (SELECT count(*) FROM (SELECT 1 FROM detected_events d WHERE d.tenant_id = $1 AND d.kind = $3 AND ${recent} ORDER BY d.detected_at DESC LIMIT $4) c)::int AS same_kind,
-              ${ipCount}::int AS same_ip_other_hosts`,
-      countParams,
-    ),
+    similarCounts(db, tenantId, d),
   ]);
-  const c = counts.rows[0]!;
-  return { rows: page.rows, sameKind: c.same_kind, sameIpOtherHosts: c.same_ip_other_hosts };
+  return { rows: page.rows, ...counts };
+}
+
+/**
+ * For the next steps, each stopped at COUNT_CAP: other detections of the same kind in the
+ * similar-findings window (from the hourly counters, less this one when it is in the window), and
+ * detections from the same source address on other hosts.
+ */
+export async function similarCounts(
+  db: Queryable,
+  tenantId: string,
+  d: Pick<DetailRow, 'id' | 'kind' | 'src_ip' | 'agent_id' | 'detected_at'>,
+): Promise<{ sameKind: number; sameIpOtherHosts: number }> {
+  const w = new Where('d', tenantId);
+  const since = w.param(SIMILAR_WINDOW_SECONDS);
+  const inWindow = `d.detected_at >= now() - make_interval(secs => ${since})`;
+  const kind = w.param(d.kind);
+  w.and(inWindow).and(`d.kind = ${kind}`);
+  const cap = w.param(COUNT_CAP);
+  const self = `(${w.param(d.detected_at)}::timestamptz >= now() - make_interval(secs => ${since}))::int`;
+  let sameIp = '0';
+  if (d.src_ip !== null) {
+    sameIp = `(SELECT count(*) FROM (SELECT 1 FROM detected_events d
+                WHERE d.tenant_id = $1 AND d.src_ip = ${w.param(d.src_ip)} AND d.agent_id <> ${w.param(d.agent_id)} AND ${inWindow}
+                ORDER BY d.detected_at DESC LIMIT ${cap}) c)`;
+  }
+  const r = await db.query<{ same_kind: number; same_ip_other_hosts: number }>(
+    `SELECT least(${countFromHours(w.sql, { since, kind, ack: 'all' })} - ${self}, ${cap})::int AS same_kind, ${sameIp}::int AS same_ip_other_hosts`,
+    w.params,
+  );
+  return { sameKind: r.rows[0]!.same_kind, sameIpOtherHosts: r.rows[0]!.same_ip_other_hosts };
 }
 
 interface AckRow {
