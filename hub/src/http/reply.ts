@@ -97,3 +97,23 @@ export function sendJson(res: ServerResponse, status: number, headers: Record<st
   res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) });
   res.end(json);
 }
+
+/** A JSON request body's content type that body-parser reads as it is (UTF-8). */
+export const JSON_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
+
+/**
+ * A request's body as JSON, as body-parser's strict mode reads it (an object or array); undefined
+ * when it is not that. For the node:http fast paths, which take only bodies of a known length within
+ * their limit and without a content encoding.
+ */
+export async function readJson(req: IncomingMessage): Promise<{ value: unknown } | undefined> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!/^[\x20\x09\x0a\x0d]*[{[]/.test(text)) return undefined;
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
+}

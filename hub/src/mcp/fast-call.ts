@@ -23,7 +23,7 @@ import type { HubDeps } from '../deps.js';
 import { INTERNAL_ERROR_MESSAGE } from '../errors.js';
 import { errorFields } from '../logger.js';
 import { checkRateLimit } from '../http/rate-limit.js';
-import { observeRequest, sendJson } from '../http/reply.js';
+import { JSON_TYPE, observeRequest, readJson, sendJson } from '../http/reply.js';
 import type { HubMetrics } from '../metrics.js';
 import { allowedOrigins, completeAccept } from './http.js';
 import { LEGACY_VERSIONS } from './modern.js';
@@ -47,8 +47,6 @@ function fastCall(accept: string, body: unknown): FastCall | undefined {
   if (!envelope.success || !call.success || call.data.params.task !== undefined) return undefined;
   return { id: envelope.data.id, name: call.data.params.name, args: call.data.params.arguments };
 }
-
-const JSON_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
 
 /**
  * The same answer one layer down, from node:http before Express (whose routing and body parsing cost
@@ -114,17 +112,4 @@ export function fastMcp(deps: HubDeps, metrics: HubMetrics, fallback: (req: Inco
     })().catch((err: unknown) => internalError(undefined, err));
     return true;
   };
-}
-
-/** The request's body as JSON, as body-parser's strict mode reads it (an object or array); undefined when it is not. */
-async function readJson(req: IncomingMessage): Promise<{ value: unknown } | undefined> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!/^[\x20\x09\x0a\x0d]*[{[]/.test(text)) return undefined;
-  try {
-    return { value: JSON.parse(text) };
-  } catch {
-    return undefined;
-  }
 }

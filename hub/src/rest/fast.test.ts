@@ -1,6 +1,7 @@
 /**
  * The REST fast path (fast.ts) against Express's router.ts, request for request: same status, same
- * headers that matter, same body — for every GET tool route and for the bad inputs the REST matrix tries.
+ * headers that matter, same body — for every tool route and for the bad inputs the REST matrix tries;
+ * and the fast path does serve what it should (its counter).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFleet, type Fleet } from '../../../test/harness/fixtures.js';
@@ -32,6 +33,7 @@ describe('REST fast path', () => {
     tok.ackOnly = await mint(fleet.users.admin.id, ['mcp.acknowledge']);
     tok.foreign = await mint(fleet.users.admin.id, ['mcp.read'], { audience: 'https://elsewhere.example/mcp' });
     tok.limited = await mint(fleet.users.analyst.id, ['mcp.read']);
+    tok.viewer = await mint(fleet.users.viewer.id, ['mcp.read']);
   });
   afterAll(async () => {
     restFastPath.enabled = true;
@@ -40,8 +42,8 @@ describe('REST fast path', () => {
     await db?.close();
   });
 
-  async function get(base: string, path: string, headers: Record<string, string>) {
-    const res = await fetch(base + path, { headers });
+  async function send(base: string, path: string, headers: Record<string, string>, post?: { body: string; type?: string }) {
+    const res = await fetch(base + path, post ? { method: 'POST', headers: { 'content-type': post.type ?? 'application/json', ...headers }, body: post.body } : { headers });
     const text = (await res.text()).replace(/("(?:computed_at|generated_at)":")[^"]+/g, '$1<time>');
     return {
       status: res.status,
@@ -51,13 +53,15 @@ describe('REST fast path', () => {
     };
   }
 
-  async function bothWays(path: string, token?: string, base = hub.url) {
+  /** The request through Express, then through the fast path; `served` is how many of the two the fast path took. */
+  async function bothWays(path: string, token?: string, base = hub.url, post?: { body: string; type?: string }) {
     const headers: Record<string, string> = token === undefined ? {} : { authorization: token.startsWith('mat_') ? `Bearer ${token}` : token };
     restFastPath.enabled = false;
-    const express = await get(base, path, headers);
+    const express = await send(base, path, headers, post);
     restFastPath.enabled = true;
-    const fast = await get(base, path, headers);
-    return { express, fast };
+    const before = restFastPath.served;
+    const fast = await send(base, path, headers, post);
+    return { express, fast, served: restFastPath.served - before };
   }
 
   it('answers every GET tool route and its bad inputs exactly as Express does', async () => {
@@ -101,12 +105,66 @@ describe('REST fast path', () => {
     ];
     const statuses = new Set<number>();
     for (const [path, token] of cases) {
-      const { express, fast } = await bothWays(path, token);
+      const { express, fast, served } = await bothWays(path, token);
       expect(fast, `${path} ${token?.slice(0, 8)}`).toEqual(express);
+      expect(served, path).toBe(['/v1/SLA', '/v1/sla/', '/v1/nope', '/v1/detections/x/acknowledge'].includes(path) ? 0 : 1);
       statuses.add(fast.status);
     }
     // The cases include successes and each kind of refusal.
     expect([...statuses].sort()).toEqual([200, 400, 401, 403, 404]);
+  });
+
+  it('answers the POST route and its bad bodies exactly as Express does', async () => {
+    const acked = `/v1/detections/${fleet.det.bruteOld}/acknowledge`; // acknowledged in the fixture: idempotent
+    const open = `/v1/detections/${fleet.det.travel}/acknowledge`;
+    const json = (body: string) => ({ body });
+    const cases: [string, string | undefined, { body: string; type?: string }, served: number][] = [
+      [acked, tok.admin, json('{}'), 1],
+      [acked, tok.admin, json('{"note":"again"}'), 1],
+      [acked, tok.ackOnly, json(' \n{}'), 1],
+      [acked, tok.admin, { body: '{}', type: 'application/json; charset=utf-8' }, 1],
+      // bad bodies and ids
+      [acked, tok.admin, json('{'), 1],
+      [acked, tok.admin, json('"just a string"'), 1],
+      [acked, tok.admin, json('[1]'), 1],
+      [acked, tok.admin, json('null'), 1],
+      [acked, tok.admin, json('{"bogus":1}'), 1],
+      [acked, tok.admin, json(`{"note":"${'n'.repeat(2000)}"}`), 1],
+      ['/v1/detections/not-a-uuid/acknowledge', tok.admin, json('{}'), 1],
+      ['/v1/detections/00000000-0000-4000-8000-000000000000/acknowledge', tok.admin, json('{}'), 1],
+      [`/v1/detections/${fleet.det.bBrute}/acknowledge`, tok.admin, json('{}'), 1],
+      // the token before the body
+      [open, undefined, json('{'), 1],
+      [open, `mat_${'x'.repeat(43)}`, json('{"note":1}'), 1],
+      [open, tok.viewer, json('{}'), 1],
+      [open, tok.foreign, json('{}'), 1],
+      // bodies the fast path leaves to Express
+      [acked, tok.admin, json(`{"note":"${'n'.repeat(40_000)}"}`), 0],
+      [acked, tok.admin, { body: '{}', type: 'text/plain' }, 0],
+      [acked, tok.admin, { body: '{}', type: 'application/json; charset=latin1' }, 0],
+      [`${acked}/`, tok.admin, json('{}'), 0],
+    ];
+    const statuses = new Set<number>();
+    for (const [path, token, post, served] of cases) {
+      const r = await bothWays(path, token, hub.url, post);
+      expect(r.fast, `${path} ${post.body.slice(0, 20)} ${post.type ?? ''}`).toEqual(r.express);
+      expect(r.served, `${path} ${post.body.slice(0, 20)} ${post.type ?? ''}`).toBe(served);
+      statuses.add(r.fast.status);
+    }
+    expect([...statuses].sort()).toEqual([200, 400, 401, 403, 404, 413, 415]);
+
+    // A real acknowledgement each way, of two open detections: the same answer but for the id and time.
+    const fresh = await Promise.all([0, 1].map(() => fleet.f.detection(fleet.A.id, fleet.agents.web1, { kind: 'port_scan', severity: 'low', hoursAgo: 1 })));
+    const answers: string[] = [];
+    for (const [i, id] of fresh.entries()) {
+      restFastPath.enabled = i === 1;
+      const r = await send(hub.url, `/v1/detections/${id}/acknowledge`, { authorization: `Bearer ${tok.admin}` }, json('{"note":"checked"}'));
+      expect(r.status).toBe(200);
+      answers.push(r.body.replace(id, '<id>').replace(/"acked_at":"[^"]+"/, '"acked_at":"<time>"'));
+    }
+    restFastPath.enabled = true;
+    expect(answers[1]).toEqual(answers[0]);
+    expect(JSON.parse(answers[0]!)).toMatchObject({ acknowledged: true, already_acknowledged: false });
   });
 
   it('answers a rate-limited caller exactly as Express does', async () => {

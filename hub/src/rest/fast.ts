@@ -1,26 +1,29 @@
 /**
- * The hot path of the REST API: a GET of a tool route, served straight from node:http. Express's
- * routing costs more than a cheap tool's own work (a profile put the framework at ~80 µs of CPU per
- * request, the bare node:http answer at ~10), and every morning-briefing call is such a GET.
+ * The hot path of the REST API: a tool route served straight from node:http. Express's routing costs
+ * more than a cheap tool's own work (a profile put the framework at ~80 µs of CPU per request, the
+ * bare node:http answer at ~10), and every morning-briefing call is such a request.
  *
  * It serves exactly what router.ts serves for the same request, with the same steps (authenticate,
- * rate limit, invokeTool, JSON) and the same answers (errorReply in app.ts, the same headers):
- * only a GET whose path matches a tool route literally (case and trailing slash as the catalogue
- * writes them). Anything else (POST, HEAD, other paths, the other doors) returns false and goes to
- * Express. `hub/src/rest/fast.test.ts` compares the two paths request for request.
+ * then for a POST the JSON body, rate limit, invokeTool, JSON) and the same answers (errorReply, the
+ * same headers): only a GET or POST whose path matches a tool route of that method literally (case
+ * and trailing slash as the catalogue writes them), and for a POST only a JSON body of a known length
+ * within the limit and without a content encoding. Anything else (HEAD, other paths, other bodies,
+ * the other doors) returns false and goes to Express. `hub/src/rest/fast.test.ts` compares the two
+ * paths request for request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { CATALOGUE, type CatalogueTool } from '../../../shared/index.js';
-import { errorReply, observeRequest, sendJson } from '../http/reply.js';
+import { errorReply, JSON_TYPE, observeRequest, readJson, sendJson } from '../http/reply.js';
 import { authenticate, hubAudiences } from '../auth/bearer.js';
 import type { HubDeps } from '../deps.js';
 import { checkRateLimit } from '../http/rate-limit.js';
 import type { HubMetrics } from '../metrics.js';
 import { invokeTool } from '../services/invoke.js';
+import { REST_BODY_LIMIT_BYTES } from './router.js';
 
-/** Off only in the test that compares this path with Express's. */
-export const restFastPath = { enabled: true };
+/** Off only in the test that compares this path with Express's, which also reads how many it served. */
+export const restFastPath = { enabled: true, served: 0 };
 
 interface Route {
   tool: CatalogueTool;
@@ -28,13 +31,13 @@ interface Route {
   segments: string[];
 }
 
-const ROUTES: Route[] = CATALOGUE.filter((t) => t.route.method === 'GET').map((tool) => ({ tool, segments: tool.route.path.split('/') }));
+const ROUTES: Route[] = CATALOGUE.map((tool) => ({ tool, segments: tool.route.path.split('/') }));
 
-/** The tool route a path names and its raw (still percent-encoded) parameters, or undefined. */
-function match(pathname: string): { tool: CatalogueTool; params: Record<string, string> } | undefined {
+/** The tool route a method and path name and its raw (still percent-encoded) parameters, or undefined. */
+function match(method: string, pathname: string): { tool: CatalogueTool; params: Record<string, string> } | undefined {
   const parts = pathname.split('/');
   next: for (const route of ROUTES) {
-    if (route.segments.length !== parts.length) continue;
+    if (route.tool.route.method !== method || route.segments.length !== parts.length) continue;
     const params: Record<string, string> = {};
     for (let i = 0; i < parts.length; i++) {
       const want = route.segments[i]!;
@@ -52,10 +55,16 @@ function match(pathname: string): { tool: CatalogueTool; params: Record<string, 
 export function fastRest(deps: HubDeps, metrics: HubMetrics): (req: IncomingMessage, res: ServerResponse) => boolean {
   const audiences = hubAudiences(deps.config.publicUrl);
   return (req, res) => {
-    if (!restFastPath.enabled || req.method !== 'GET' || !req.url?.startsWith('/v1/')) return false;
-    const q = req.url.indexOf('?');
-    const found = match(q < 0 ? req.url : req.url.slice(0, q));
+    const { method, url, headers: h } = req;
+    if (!restFastPath.enabled || (method !== 'GET' && method !== 'POST') || !url?.startsWith('/v1/')) return false;
+    if (method === 'POST') {
+      const length = Number(h['content-length']);
+      if (!JSON_TYPE.test(h['content-type'] ?? '') || h['content-encoding'] !== undefined || !(length > 0 && length <= REST_BODY_LIMIT_BYTES)) return false;
+    }
+    const q = url.indexOf('?');
+    const found = match(method, q < 0 ? url : url.slice(0, q));
     if (!found) return false;
+    restFastPath.served++;
     const { tool } = found;
     const reqId = observeRequest(deps, metrics, req, res, () => tool.route.path, () => tool.route.path);
     void (async () => {
@@ -64,13 +73,21 @@ export function fastRest(deps: HubDeps, metrics: HubMetrics): (req: IncomingMess
         // URIError (answered 400) before the token is looked at.
         const params: Record<string, string> = {};
         for (const [k, v] of Object.entries(found.params)) params[k] = decodeURIComponent(v);
-        const principal = await authenticate(deps.db, req.headers.authorization, audiences);
-        const args = { ...(q < 0 ? {} : parseQuery(req.url!.slice(q + 1))), ...params };
+        const principal = await authenticate(deps.db, h.authorization, audiences);
+        // The token before the body, as router.ts: an unauthenticated caller learns nothing from it.
+        let body: Record<string, unknown> = {};
+        if (method === 'POST') {
+          const parsed = await readJson(req);
+          if (!parsed) throw Object.assign(new SyntaxError('invalid JSON'), { type: 'entity.parse.failed' });
+          if (parsed.value && typeof parsed.value === 'object') body = parsed.value as Record<string, unknown>;
+        }
+        const args = { ...(q < 0 ? {} : parseQuery(url.slice(q + 1))), ...body, ...params };
         await checkRateLimit(deps.db, principal, 1, deps.config.limits);
         const output = await invokeTool(deps, principal, tool.name, args, 'rest');
         sendJson(res, 200, { 'Cache-Control': 'no-store' }, output);
       } catch (err) {
-        const r = errorReply(deps, err, Boolean(req.headers.authorization), reqId);
+        if (res.destroyed) return; // the client went away mid-body
+        const r = errorReply(deps, err, Boolean(h.authorization), reqId);
         sendJson(res, r.status, r.headers, r.body);
       }
     })();

@@ -10,9 +10,12 @@ import { checkRateLimit } from '../http/rate-limit.js';
 import type { HubDeps } from '../deps.js';
 import type { Principal } from '../auth/tokens.js';
 
+/** The largest JSON body a REST tool route reads. */
+export const REST_BODY_LIMIT_BYTES = 32 * 1024;
+
 export function restRouter(deps: HubDeps): express.Router {
   const router = express.Router();
-  const json = express.json({ limit: '32kb' });
+  const json = express.json({ limit: REST_BODY_LIMIT_BYTES });
   const audiences = hubAudiences(deps.config.publicUrl);
   for (const tool of CATALOGUE) {
     const path = tool.route.path.replace(/^\/v1/, '') || '/';

@@ -93,7 +93,7 @@ async function expectReadsAreLive(db: Db, principal: Principal): Promise<number>
                 least((SELECT count(*) FROM detected_events WHERE tenant_id = $1 AND src_ip = $4 AND agent_id <> $5 AND detected_at >= now() - interval '30 days'), $6)::int AS same_ip`,
         [principal.tenantId, d.kind, d.id, d.src_ip, d.agent_id, COUNT_CAP],
       );
-      expect({ id: d.id, ...(await similarCounts(tx, principal.tenantId, d)) }).toEqual({ id: d.id, sameKind: live.rows[0]!.same_kind, sameIpOtherHosts: live.rows[0]!.same_ip });
+      expect({ id: d.id, ...(await similarCounts(tx, principal.tenantId, d as Parameters<typeof similarCounts>[2])) }).toEqual({ id: d.id, sameKind: live.rows[0]!.same_kind, sameIpOtherHosts: live.rows[0]!.same_ip });
     }
     return facts.det_acked_on_time + facts.det_acked_late + facts.det_overdue + facts.det_24h_total;
   });
@@ -172,12 +172,12 @@ describe.each(DRIVERS)('detection_hours on %s', (driver) => {
   it("stops the drill-down's same-kind count at the cap", async () => {
     await db.query(
       `INSERT INTO detected_events (tenant_id, id, agent_id, kind, severity, title, description, detected_at)
-       SELECT $1, gen_random_uuid(), $2, 'crypto_miner', 'high', 'miner', 'm', now() - g * interval '10 minutes' FROM generate_series(1, $3::int) g`,
+       SELECT $1, gen_random_uuid(), $2, 'malware_hash', 'high', 'cap-test', 'm', now() - g * interval '10 minutes' FROM generate_series(1, $3::int) g`,
       [fleet.A.id, fleet.agents.db1, COUNT_CAP + 5],
     );
-    const d = (await db.query<{ id: string; detected_at: Date }>(`SELECT id, detected_at FROM detected_events WHERE kind = 'crypto_miner' LIMIT 1`)).rows[0]!;
-    expect(await similarCounts(db, fleet.A.id, { ...d, kind: 'crypto_miner', src_ip: null, agent_id: fleet.agents.db1 })).toEqual({ sameKind: COUNT_CAP, sameIpOtherHosts: 0 });
-    await db.query(`DELETE FROM detected_events WHERE kind = 'crypto_miner' AND id <> $1 AND detected_at < now() - interval '1 hour'`, [d.id]);
+    const d = (await db.query<{ id: string; detected_at: Date }>(`SELECT id, detected_at FROM detected_events WHERE title = 'cap-test' LIMIT 1`)).rows[0]!;
+    expect(await similarCounts(db, fleet.A.id, { ...d, kind: 'malware_hash', src_ip: null, agent_id: fleet.agents.db1 })).toEqual({ sameKind: COUNT_CAP, sameIpOtherHosts: 0 });
+    await db.query(`DELETE FROM detected_events WHERE title = 'cap-test' AND id <> $1 AND detected_at < now() - interval '1 hour'`, [d.id]);
     await expectReadsAreLive(db, viewer);
   });
 
