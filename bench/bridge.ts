@@ -1,7 +1,8 @@
 /**
  * The bridge's cost, measured against a running hub: added latency per tool call over stdio compared
  * with calling the REST route directly, cold start (spawn → initialize answered) compared with
- * `node -e 0`, and its memory when idle and after many calls. Runs the bundle that ships (bridge/dist).
+ * `node -e 0`, and its memory as the hub's is measured: RSS when idle, after a warm-up of 1,000 calls,
+ * and after `calls` more (growth is judged on the second span). Runs the bundle that ships (bridge/dist).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,18 +21,36 @@ export interface BridgeResult {
   /** The very first start of this bundle: no code cache yet. */
   firstStartMs: number;
   nodeStartMs: number;
+  /** RSS once `initialize` is answered, before any call. */
   rssIdleMiB: number;
+  /** RSS after the warm-up (`warmupCalls`): where the growth check starts. */
+  rssWarmMiB: number;
+  /** RSS after the warm-up and `calls` more calls. */
   rssAfterMiB: number;
+  warmupCalls: number;
+  /** Calls after the warm-up: the latency sample and the growth span. */
   calls: number;
+}
+
+/** As the hub's growth run: RSS after 1,000 calls, when the heap has its working size, then after the rest. */
+export const BRIDGE_WARMUP_CALLS = 1000;
+
+export interface BridgeBenchOptions {
+  /** Another build of the bridge (comparisons); default: bridge/dist, rebuilt first. */
+  bundle?: string;
+  /** Node options before the bundle (comparisons). */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
 }
 
 const BUNDLE = join(ROOT, 'bridge/dist/monsys-bridge.mjs');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
-export async function benchBridge(hub: string, token: string, calls: number): Promise<BridgeResult> {
+export async function benchBridge(hub: string, token: string, calls: number, o: BridgeBenchOptions = {}): Promise<BridgeResult> {
   // Always the bundle of this checkout: a stale bridge/dist would measure old code.
-  spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bridge/build.ts')], { cwd: join(ROOT, 'bridge'), stdio: 'inherit' });
+  if (!o.bundle) spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bridge/build.ts')], { cwd: join(ROOT, 'bridge'), stdio: 'inherit' });
+  const bundle = o.bundle ?? BUNDLE;
   const home = mkdtempSync(join(tmpdir(), 'monsys-bench-bridge-'));
   try {
     // The opt-in file store stands in for the keychain, so the benchmark needs no desktop session.
@@ -45,7 +64,7 @@ export async function benchBridge(hub: string, token: string, calls: number): Pr
     });
     // Starts interleaved with `node -e 0`, so both see the same machine. The first start of a bundle has
     // no V8 code cache yet (a fresh cache folder): reported on its own; the median is of the others.
-    const env = { ...(process.env as Record<string, string>), MONSYS_BRIDGE_HOME: home, XDG_CACHE_HOME: join(home, 'cache') };
+    const env = { ...(process.env as Record<string, string>), ...o.env, MONSYS_BRIDGE_HOME: home, XDG_CACHE_HOME: join(home, 'cache') };
     const nodeTimes: number[] = [];
     const cold: number[] = [];
     let client!: Client;
@@ -57,7 +76,7 @@ export async function benchBridge(hub: string, token: string, calls: number): Pr
       t = performance.now();
       transport = new StdioClientTransport({
         command: process.execPath,
-        args: [BUNDLE, 'serve', '--hub', hub, '--profile', 'bench', '--insecure-file-store'],
+        args: [...(o.nodeArgs ?? []), bundle, 'serve', '--hub', hub, '--profile', 'bench', '--insecure-file-store'],
         env,
         stderr: 'ignore',
       });
@@ -72,7 +91,8 @@ export async function benchBridge(hub: string, token: string, calls: number): Pr
     const rssIdleMiB = rssMiB(pid);
 
     const call = { name: 'monsys_kpi_summary', arguments: {} };
-    for (let i = 0; i < 20; i++) await client.callTool(call);
+    for (let i = 0; i < BRIDGE_WARMUP_CALLS; i++) await client.callTool(call);
+    const rssWarmMiB = rssMiB(pid);
     const bridgeTimes: number[] = [];
     for (let i = 0; i < calls; i++) {
       const t = performance.now();
@@ -96,7 +116,9 @@ export async function benchBridge(hub: string, token: string, calls: number): Pr
       firstStartMs: cold[0]!,
       nodeStartMs: median(nodeTimes),
       rssIdleMiB,
+      rssWarmMiB,
       rssAfterMiB,
+      warmupCalls: BRIDGE_WARMUP_CALLS,
       calls,
     };
   } finally {
