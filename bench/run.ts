@@ -341,11 +341,11 @@ async function main() {
   // The table.
   const lines: string[] = [];
   for (const s of perSize) {
-    lines.push('| size | tool | conns | REST rps | p50 ms | p99 ms | /mcp rps | baseline rps | REST/baseline | MCP/REST | SQL floor p50 ms |');
-    lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    lines.push('| size | tool | conns | REST rps | p50 ms | p99 ms | /mcp rps | baseline rps | baseline p99 ms | REST/baseline | MCP/REST | SQL floor p50 ms |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of s.rows) {
       lines.push(
-        `| ${r.size} | ${r.tool.replace('monsys_', '')} | ${r.connections} | ${fmt(r.rest.rps)} | ${r.rest.p50} | ${r.rest.p99} | ${fmt(r.mcp.rps)} | ${fmt(r.baseline.rps)} | ${fmt((100 * r.rest.rps) / r.baseline.rps)}% | ${fmt((100 * r.mcp.rps) / r.rest.rps)}% | ${fmt(r.floor.p50, 2)} |`,
+        `| ${r.size} | ${r.tool.replace('monsys_', '')} | ${r.connections} | ${fmt(r.rest.rps)} | ${r.rest.p50} | ${r.rest.p99} | ${fmt(r.mcp.rps)} | ${fmt(r.baseline.rps)} | ${r.baseline.p99} | ${fmt((100 * r.rest.rps) / r.baseline.rps)}% | ${fmt((100 * r.mcp.rps) / r.rest.rps)}% | ${fmt(r.floor.p50, 2)} |`,
       );
     }
     lines.push('');
@@ -367,7 +367,7 @@ async function main() {
   if (bridge) {
     lines.push('');
     lines.push(
-      `bridge: p50 per call ${fmt(bridge.bridgeP50, 2)} ms vs direct REST ${fmt(bridge.restP50, 2)} ms (added ${fmt(bridge.bridgeP50 - bridge.restP50, 2)} ms); cold start ${fmt(bridge.coldStartMs)} ms vs node -e 0 ${fmt(bridge.nodeStartMs)} ms (${fmt(bridge.coldStartMs / bridge.nodeStartMs, 2)}×; first start of this bundle, before its code cache exists, ${fmt(bridge.firstStartMs)} ms); RSS idle ${fmt(bridge.rssIdleMiB)} MiB, after ${bridge.calls} calls ${fmt(bridge.rssAfterMiB)} MiB`,
+      `bridge: p50 per call ${fmt(bridge.bridgeP50, 2)} ms vs direct REST ${fmt(bridge.restP50, 2)} ms (added ${fmt(bridge.bridgeP50 - bridge.restP50, 2)} ms); cold start ${fmt(bridge.coldStartMs)} ms vs node -e 0 ${fmt(bridge.nodeStartMs)} ms (${fmt(bridge.coldStartMs / bridge.nodeStartMs, 2)}×; first start of this bundle, before its code cache exists, ${fmt(bridge.firstStartMs)} ms); RSS idle ${fmt(bridge.rssIdleMiB)} MiB, after ${bridge.warmupCalls} calls ${fmt(bridge.rssWarmMiB)} MiB, after ${bridge.calls} more ${fmt(bridge.rssAfterMiB)} MiB`,
     );
   }
   const table = lines.join('\n');
