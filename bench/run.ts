@@ -69,17 +69,42 @@ const loader = (() => {
     }
   });
   return {
-    run: (job: object) =>
+    run: (job: object, seconds: number) =>
       new Promise<Load>((resolve) => {
         waiting.push(resolve);
-        proc.stdin!.write(JSON.stringify({ ...job, durationSeconds: duration }) + '\n');
+        proc.stdin!.write(JSON.stringify({ ...job, durationSeconds: seconds }) + '\n');
       }),
     close: () => proc.stdin!.end(),
   };
 })();
 
-function load(o: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections: number; amount?: number }): Promise<Load> {
-  return loader.run(o);
+type LoadJob = { url: string; method?: string; headers?: Record<string, string>; body?: string; connections: number; amount?: number };
+
+function load(o: LoadJob): Promise<Load> {
+  return loader.run(o, duration);
+}
+
+/**
+ * Loads compared with each other, run in turns: `duration` one-second slices of each, one of every job
+ * after another, so that a slow spell of the shared machine (another tenant of the host) falls on every
+ * door alike rather than on whichever ran then. Per job: requests per second over all its slices, the
+ * median slice's p50 and p99, and the sums of the counts.
+ */
+async function loadsInTurn(jobs: LoadJob[]): Promise<Load[]> {
+  const slices: Load[][] = jobs.map(() => []);
+  for (let round = 0; round < duration; round++) {
+    for (const [i, job] of jobs.entries()) slices[i]!.push(await loader.run(job, 1));
+  }
+  const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return slices.map((ls) => ({
+    rps: sum(ls.map((l) => l.rps)) / ls.length,
+    p50: median(ls.map((l) => l.p50)),
+    p99: median(ls.map((l) => l.p99)),
+    requests: sum(ls.map((l) => l.requests)),
+    non2xx: sum(ls.map((l) => l.non2xx)),
+    errors: sum(ls.map((l) => l.errors)),
+  }));
 }
 
 function startProcess(args: string[], env: Record<string, string>, ready: RegExp, nodeFlags: string[] = []): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
@@ -269,10 +294,12 @@ async function benchSize(size: Size) {
       const args = argsFor(tool.name, f);
       const floor = await dbFloor(url, f, tool.name, flags.quick ? 50 : 300);
       for (const connections of connectionsList) {
-        const rest = await load({ ...restRequest(base, tool.name, args, f.token), connections });
-        const mcp = await load({ ...mcpRequest(base, tool.name, args, f.token), connections });
         const q = new URLSearchParams(Object.entries(args).map(([k, v]) => [k, String(v)])).toString();
-        const bl = await load({ url: `${baselineBase}/${tool.name}?${q}`, connections });
+        const [rest, mcp, bl] = (await loadsInTurn([
+          { ...restRequest(base, tool.name, args, f.token), connections },
+          { ...mcpRequest(base, tool.name, args, f.token), connections },
+          { url: `${baselineBase}/${tool.name}?${q}`, connections },
+        ])) as [Load, Load, Load];
         rows.push({ size, tool: tool.name, connections, rest, mcp, baseline: bl, floor });
         log(`${size} ${tool.name} c=${connections}: rest ${rest.rps.toFixed(0)} rps p50 ${rest.p50} p99 ${rest.p99} | mcp ${mcp.rps.toFixed(0)} | baseline ${bl.rps.toFixed(0)} | floor p50 ${floor.p50.toFixed(2)} ms${rest.non2xx || mcp.non2xx ? ` | non-2xx rest ${rest.non2xx} mcp ${mcp.non2xx}` : ''}`);
       }
