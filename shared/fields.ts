@@ -87,3 +87,36 @@ export function mapFields(schema: z.ZodType, value: unknown, fn: (tag: FieldTag,
   const leafTag = tagOf(s);
   return leafTag ? fn(leafTag, value, path) : value;
 }
+
+const UNTRUSTED_BELOW = new WeakMap<z.ZodType, boolean>();
+
+/** Whether a leaf at or below `schema` is tagged untrusted; computed once per schema. */
+function untrustedBelow(schema: z.ZodType): boolean {
+  let below = UNTRUSTED_BELOW.get(schema);
+  if (below === undefined) UNTRUSTED_BELOW.set(schema, (below = fieldsOf(schema).some((f) => f.tag?.untrusted === true)));
+  return below;
+}
+
+/**
+ * mapFields for the untrusted leaves only: each passed through `fn`, and every object or array
+ * without one below it kept as it is rather than walked and copied. What a tool result's text
+ * needs on every call (render.ts), where walking a list of a hundred entries field by field cost
+ * five times serialising it.
+ */
+export function mapUntrusted(schema: z.ZodType, value: unknown, fn: (leaf: unknown) => unknown): unknown {
+  if (value === null || value === undefined || !untrustedBelow(schema)) return value;
+  const tag = FIELD_TAGS.get(schema);
+  if (tag) return tag.untrusted ? fn(value) : value;
+  const s = unwrap(schema);
+  const d = defOf(s);
+  if (d.type === 'object' && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const child = d.shape![k];
+      out[k] = child ? mapUntrusted(child, v, fn) : v;
+    }
+    return out;
+  }
+  if (d.type === 'array' && Array.isArray(value)) return value.map((v) => mapUntrusted(d.element!, v, fn));
+  return tagOf(s)?.untrusted ? fn(value) : value;
+}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FENCE_CLOSE, FENCE_OPEN, fence, renderToolText } from './render.js';
+import { cleanUntrusted, FENCE_CLOSE, FENCE_OPEN, fence, renderToolText } from './render.js';
 import { getDetection, kpiSummary } from './index.js';
 
 const inner = (s: string) => s.slice(FENCE_OPEN.length, -FENCE_CLOSE.length);
@@ -27,6 +27,16 @@ describe('fencing untrusted text', () => {
         expect(body.includes(FENCE_OPEN) || body.includes(FENCE_CLOSE)).toBe(false);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('takes plain ASCII as it is, and cleans everything else (any input: the same text either way)', () => {
+    expect(fence('root')).toBe(`${FENCE_OPEN}root${FENCE_CLOSE}`);
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ maxLength: 80 }), fc.string({ unit: 'grapheme-ascii', maxLength: 80 })), (s) => {
+        expect(fence(s)).toBe(`${FENCE_OPEN}${cleanUntrusted(s)}${FENCE_CLOSE}`);
+      }),
+      { numRuns: 2000 },
     );
   });
 
