@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { DRIVERS, freshDb, type TestDb } from './db.js';
+import { createPgDatabase, DRIVERS, freshDb, type TestDb } from './db.js';
+import { openPg } from '../../hub/src/db/pg.js';
 import { listMigrations, pendingMigrations, splitStatements } from '../../hub/src/db/migrate.js';
 
 describe.each(DRIVERS)('database on %s', (driver) => {
@@ -22,6 +23,28 @@ describe.each(DRIVERS)('database on %s', (driver) => {
       }),
     ).rejects.toThrow('boom');
     expect((await db.query('SELECT 1 FROM tenants WHERE id = $1', [id])).rowCount).toBe(0);
+  });
+});
+
+describe('PostgreSQL connections', () => {
+  it('turn JIT off unless PG_JIT_OFF=false', async () => {
+    const created = await createPgDatabase();
+    const jit = async () => {
+      const db = openPg(created.url, { max: 1 });
+      try {
+        return (await db.query<{ jit: string }>('SHOW jit')).rows[0]!.jit;
+      } finally {
+        await db.close();
+      }
+    };
+    try {
+      expect(await jit()).toBe('off');
+      process.env.PG_JIT_OFF = 'false';
+      expect(await jit()).toBe('on'); // the server's default here
+    } finally {
+      delete process.env.PG_JIT_OFF;
+      await created.drop();
+    }
   });
 });
 

@@ -41,6 +41,14 @@ const ignoreClientError = () => {};
  * named statements (PgBouncer in transaction mode before 1.21).
  */
 const PREPARE = process.env.PG_PREPARED_STATEMENTS !== 'false';
+
+/**
+ * JIT off for the hub's connections (a startup option; a connection string's own `options` win): the
+ * hub's statements are short, and compiling one costs more than running it (the Trust Score's facts
+ * spent ~50 of their ~100 ms at medium size compiling). PG_JIT_OFF=false sends no startup option,
+ * for poolers that refuse it (PgBouncer without `options` in ignore_startup_parameters).
+ */
+const jitOff = () => process.env.PG_JIT_OFF !== 'false';
 const statementNames = new Map<string, string>();
 function statementName(sql: string): string {
   let name = statementNames.get(sql);
@@ -66,10 +74,7 @@ export function openPg(connectionString: string, options: { max?: number } = {})
     max: options.max ?? 10,
     connectionTimeoutMillis: 3000,
     idleTimeoutMillis: 30_000,
-    // No JIT: the hub's statements are short, and compiling one costs more than running it (the
-    // Trust Score's facts spent ~50 of their ~100 ms at medium size in JIT). A connection string's
-    // own `options` take precedence.
-    options: '-c jit=off',
+    ...(jitOff() ? { options: '-c jit=off' } : {}),
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
