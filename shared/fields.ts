@@ -69,8 +69,15 @@ export function fieldsOf(schema: z.ZodType, path = ''): { path: string; tag: Fie
  * Rebuilds `value` with every tagged leaf passed through `fn` (objects and arrays are copied,
  * untouched leaves kept). Used by pseudonymisation and by fencing of untrusted text.
  */
-export function mapFields(schema: z.ZodType, value: unknown, fn: (tag: FieldTag, leaf: unknown, path: string) => unknown, path = ''): unknown {
-  if (value === null || value === undefined) return value;
+export function mapFields(
+  schema: z.ZodType,
+  value: unknown,
+  fn: (tag: FieldTag, leaf: unknown, path: string) => unknown,
+  path = '',
+  /** Subtrees to keep as they are, neither walked nor copied. */
+  prune?: (schema: z.ZodType) => boolean,
+): unknown {
+  if (value === null || value === undefined || prune?.(schema)) return value;
   const tag = FIELD_TAGS.get(schema);
   if (tag) return fn(tag, value, path);
   const s = unwrap(schema);
@@ -79,11 +86,11 @@ export function mapFields(schema: z.ZodType, value: unknown, fn: (tag: FieldTag,
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const child = d.shape![k];
-      out[k] = child ? mapFields(child, v, fn, path ? `${path}.${k}` : k) : v;
+      out[k] = child ? mapFields(child, v, fn, path ? `${path}.${k}` : k, prune) : v;
     }
     return out;
   }
-  if (d.type === 'array' && Array.isArray(value)) return value.map((v) => mapFields(d.element!, v, fn, `${path}[]`));
+  if (d.type === 'array' && Array.isArray(value)) return value.map((v) => mapFields(d.element!, v, fn, `${path}[]`, prune));
   const leafTag = tagOf(s);
   return leafTag ? fn(leafTag, value, path) : value;
 }
@@ -104,19 +111,5 @@ function untrustedBelow(schema: z.ZodType): boolean {
  * five times serialising it.
  */
 export function mapUntrusted(schema: z.ZodType, value: unknown, fn: (leaf: unknown) => unknown): unknown {
-  if (value === null || value === undefined || !untrustedBelow(schema)) return value;
-  const tag = FIELD_TAGS.get(schema);
-  if (tag) return tag.untrusted ? fn(value) : value;
-  const s = unwrap(schema);
-  const d = defOf(s);
-  if (d.type === 'object' && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const child = d.shape![k];
-      out[k] = child ? mapUntrusted(child, v, fn) : v;
-    }
-    return out;
-  }
-  if (d.type === 'array' && Array.isArray(value)) return value.map((v) => mapUntrusted(d.element!, v, fn));
-  return tagOf(s)?.untrusted ? fn(value) : value;
+  return mapFields(schema, value, (tag, leaf) => (tag.untrusted ? fn(leaf) : leaf), '', (s) => !untrustedBelow(s));
 }
