@@ -103,7 +103,7 @@ CREATE TRIGGER detection_hours_update AFTER UPDATE ON detected_events
 CREATE TRIGGER detection_hours_truncate AFTER TRUNCATE ON detected_events
   FOR EACH STATEMENT EXECUTE FUNCTION detection_hours_truncated();
 
--- The detections already stored.
+-- The detections already stored (also how to rebuild the counters: DELETE FROM detection_hours, then this).
 INSERT INTO detection_hours (tenant_id, hour, kind, severity, n_open, n_on_time, n_late)
 SELECT tenant_id, date_trunc('hour', detected_at, 'UTC'), kind, severity,
        count(*) FILTER (WHERE acked_at IS NULL),
