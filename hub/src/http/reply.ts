@@ -64,15 +64,15 @@ export interface ErrorReply {
 export function errorReply(deps: HubDeps, err: unknown, tokenSent: boolean, reqId: string | undefined): ErrorReply {
   const plain = (status: number, code: string, message: string): ErrorReply => ({ status, headers: { 'Cache-Control': 'no-store' }, body: { error: { code, message } } });
   let e: ToolError;
+  let unreadable: ReturnType<typeof clientError>;
   if (err instanceof ToolError) e = err;
   else if (err instanceof DatabaseUnavailableError) e = new UnavailableError();
   else if ((err as { type?: string }).type === 'entity.too.large') return plain(413, 'payload_too_large', 'The request body is too large.');
   else if ((err as { type?: string }).type === 'entity.parse.failed') return plain(400, 'invalid_json', 'The request body is not valid JSON.');
-  else if (clientError(err)) {
+  else if ((unreadable = clientError(err))) {
     // The request itself is unreadable (a path segment that is not valid percent-encoding, a body in a
     // charset or encoding we do not read): the client's fault, answered without echoing any of it.
-    const { status, message } = clientError(err)!;
-    return plain(status, 'invalid_request', message);
+    return plain(unreadable.status, 'invalid_request', unreadable.message);
   } else {
     deps.logger.error({ reqId, err: errorFields(err) }, 'unhandled error');
     e = new InternalError();
@@ -99,7 +99,17 @@ export function sendJson(res: ServerResponse, status: number, headers: Record<st
 }
 
 /** A JSON request body's content type that body-parser reads as it is (UTF-8). */
-export const JSON_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
+const JSON_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
+
+/**
+ * Whether the request's body is one the node:http fast paths read themselves (readJson): UTF-8 JSON
+ * of a declared length within `limit`, without a content encoding. Any other body is Express's.
+ */
+export function plainJsonBody(req: IncomingMessage, limit: number): boolean {
+  const h = req.headers;
+  const length = Number(h['content-length']);
+  return JSON_TYPE.test(h['content-type'] ?? '') && h['content-encoding'] === undefined && length > 0 && length <= limit;
+}
 
 /**
  * A request's body as JSON, as body-parser's strict mode reads it (an object or array); undefined

@@ -23,7 +23,7 @@ import type { HubDeps } from '../deps.js';
 import { INTERNAL_ERROR_MESSAGE } from '../errors.js';
 import { errorFields } from '../logger.js';
 import { checkRateLimit } from '../http/rate-limit.js';
-import { JSON_TYPE, observeRequest, readJson, sendJson } from '../http/reply.js';
+import { observeRequest, plainJsonBody, readJson, sendJson } from '../http/reply.js';
 import type { HubMetrics } from '../metrics.js';
 import { allowedOrigins, completeAccept } from './http.js';
 import { LEGACY_VERSIONS } from './modern.js';
@@ -63,8 +63,7 @@ export function fastMcp(deps: HubDeps, metrics: HubMetrics, fallback: (req: Inco
   return (req, res) => {
     if (!fastPath.enabled || req.method !== 'POST' || (req.url !== '/mcp' && req.url !== '/')) return false;
     const h = req.headers;
-    const length = Number(h['content-length']);
-    if (!JSON_TYPE.test(h['content-type'] ?? '') || h['content-encoding'] !== undefined || !(length > 0 && length <= config.limits.maxBodyBytes)) return false;
+    if (!plainJsonBody(req, config.limits.maxBodyBytes)) return false;
     if (h.origin !== undefined && !origins.has(h.origin)) return false;
     const version = h['mcp-protocol-version'];
     if (version !== undefined && (Array.isArray(version) || !LEGACY_VERSIONS.includes(version))) return false;

@@ -14,13 +14,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { CATALOGUE, type CatalogueTool } from '../../../shared/index.js';
-import { errorReply, JSON_TYPE, observeRequest, readJson, sendJson } from '../http/reply.js';
+import { errorReply, observeRequest, plainJsonBody, readJson, sendJson } from '../http/reply.js';
 import { authenticate, hubAudiences } from '../auth/bearer.js';
 import type { HubDeps } from '../deps.js';
-import { checkRateLimit } from '../http/rate-limit.js';
 import type { HubMetrics } from '../metrics.js';
-import { invokeTool } from '../services/invoke.js';
-import { REST_BODY_LIMIT_BYTES } from './router.js';
+import { answerRoute, REST_BODY_LIMIT_BYTES } from './router.js';
 
 /** Off only in the test that compares this path with Express's, which also reads how many it served. */
 export const restFastPath = { enabled: true, served: 0 };
@@ -57,10 +55,7 @@ export function fastRest(deps: HubDeps, metrics: HubMetrics): (req: IncomingMess
   return (req, res) => {
     const { method, url, headers: h } = req;
     if (!restFastPath.enabled || (method !== 'GET' && method !== 'POST') || !url?.startsWith('/v1/')) return false;
-    if (method === 'POST') {
-      const length = Number(h['content-length']);
-      if (!JSON_TYPE.test(h['content-type'] ?? '') || h['content-encoding'] !== undefined || !(length > 0 && length <= REST_BODY_LIMIT_BYTES)) return false;
-    }
+    if (method === 'POST' && !plainJsonBody(req, REST_BODY_LIMIT_BYTES)) return false;
     const q = url.indexOf('?');
     const found = match(method, q < 0 ? url : url.slice(0, q));
     if (!found) return false;
@@ -75,15 +70,13 @@ export function fastRest(deps: HubDeps, metrics: HubMetrics): (req: IncomingMess
         for (const [k, v] of Object.entries(found.params)) params[k] = decodeURIComponent(v);
         const principal = await authenticate(deps.db, h.authorization, audiences);
         // The token before the body, as router.ts: an unauthenticated caller learns nothing from it.
-        let body: Record<string, unknown> = {};
+        let body: unknown;
         if (method === 'POST') {
           const parsed = await readJson(req);
           if (!parsed) throw Object.assign(new SyntaxError('invalid JSON'), { type: 'entity.parse.failed' });
-          if (parsed.value && typeof parsed.value === 'object') body = parsed.value as Record<string, unknown>;
+          body = parsed.value;
         }
-        const args = { ...(q < 0 ? {} : parseQuery(url.slice(q + 1))), ...body, ...params };
-        await checkRateLimit(deps.db, principal, 1, deps.config.limits);
-        const output = await invokeTool(deps, principal, tool.name, args, 'rest');
+        const output = await answerRoute(deps, principal, tool, q < 0 ? {} : parseQuery(url.slice(q + 1)), body, params);
         sendJson(res, 200, { 'Cache-Control': 'no-store' }, output);
       } catch (err) {
         if (res.destroyed) return; // the client went away mid-body

@@ -3,7 +3,7 @@
  * Each route is authenticate → (JSON body) → invokeTool → JSON; errors go to the app's error handler.
  */
 import express from 'express';
-import { CATALOGUE } from '../../../shared/index.js';
+import { CATALOGUE, type CatalogueTool } from '../../../shared/index.js';
 import { authenticate, hubAudiences } from '../auth/bearer.js';
 import { invokeTool } from '../services/invoke.js';
 import { checkRateLimit } from '../http/rate-limit.js';
@@ -27,15 +27,29 @@ export function restRouter(deps: HubDeps): express.Router {
       next();
     };
     const handle: express.RequestHandler = async (req, res) => {
-      const principal = res.locals.principal as Principal;
-      const body = method === 'post' && req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
-      const args = { ...(req.query as Record<string, unknown>), ...body, ...req.params };
-      await checkRateLimit(deps.db, principal, 1, deps.config.limits);
-      const output = await invokeTool(deps, principal, tool.name, args, 'rest');
+      const output = await answerRoute(deps, res.locals.principal as Principal, tool, req.query, method === 'post' ? req.body : undefined, req.params);
       res.set('Cache-Control', 'no-store').json(output);
     };
     if (method === 'post') router.post(path, authenticated, json, handle);
     else router.get(path, authenticated, handle);
   }
   return router;
+}
+
+/**
+ * A tool route's answer once its caller is authenticated, for this router and the fast path
+ * (rest/fast.ts): the arguments from the query, a JSON object body and the path parameters (in
+ * rising precedence), the caller's budget, then the tool.
+ */
+export async function answerRoute(
+  deps: HubDeps,
+  principal: Principal,
+  tool: CatalogueTool,
+  query: Record<string, unknown>,
+  body: unknown,
+  params: Record<string, unknown>,
+): Promise<unknown> {
+  const fields = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  await checkRateLimit(deps.db, principal, 1, deps.config.limits);
+  return invokeTool(deps, principal, tool.name, { ...query, ...fields, ...params }, 'rest');
 }
