@@ -99,7 +99,7 @@ describe('REST fast path', () => {
       ['/v1/sla', `mat_${'x'.repeat(43)}`],
       ['/v1/sla', tok.ackOnly],
       ['/v1/sla', tok.foreign],
-      ...LEFT_TO_EXPRESS.map((path): [string, string] => [path, tok.admin]),
+      ...LEFT_TO_EXPRESS.map((path): [string, string?] => [path, tok.admin]),
     ];
     const statuses = new Set<number>();
     for (const [path, token] of cases) {
