@@ -57,6 +57,9 @@ export async function pendingMigrations(db: Db): Promise<string[]> {
  * a comment. Comments are dropped. Migrations run inside one transaction through parameterised
  * `query`, which takes one statement at a time.
  */
+/** A dollar quote's opening tag ($$ or $name$), matched where the scan stands (sticky). */
+const DOLLAR_QUOTE = /\$([A-Za-z_][A-Za-z0-9_]*)?\$/y;
+
 export function splitStatements(sql: string): string[] {
   const statements: string[] = [];
   let current = '';
@@ -68,20 +71,19 @@ export function splitStatements(sql: string): string[] {
   };
   while (i < sql.length) {
     const c = sql[i]!;
-    const rest = sql.slice(i);
-    if (rest.startsWith('--')) {
+    if (sql.startsWith('--', i)) {
       const end = sql.indexOf('\n', i);
       i = end === -1 ? sql.length : end;
       continue;
     }
-    if (rest.startsWith('/*')) {
+    if (sql.startsWith('/*', i)) {
       const end = sql.indexOf('*/', i + 2);
       if (end === -1) throw new Error('Migration has an unterminated /* comment');
       i = end + 2;
       continue;
     }
-    const dollar = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(rest);
-    const quote = c === "'" || c === '"' ? c : dollar?.[0];
+    DOLLAR_QUOTE.lastIndex = i;
+    const quote = c === "'" || c === '"' ? c : c === '$' ? DOLLAR_QUOTE.exec(sql)?.[0] : undefined;
     if (quote) {
       // A quote doubled inside '…' or "…" is part of the text; the search for the end skips it.
       let end = sql.indexOf(quote, i + quote.length);

@@ -11,7 +11,7 @@ import type { Queryable } from '../db/types.js';
 import type { ServiceContext, ToolHandler } from './context.js';
 import { writeAudit } from './audit.js';
 import { suggestNextSteps } from './next-steps.js';
-import { iso, isoOrNull, Where } from './sql.js';
+import { firstWholeHour, iso, isoOrNull, Where } from './sql.js';
 
 type Summary = ToolOutput<'monsys_list_detections'>['detections'][number];
 type Kind = Summary['kind'];
@@ -61,14 +61,10 @@ function toSummary(r: SummaryRow): Summary {
 
 export const listDetections: ToolHandler<'monsys_list_detections'> = async (ctx: ServiceContext, input) => {
   const w = new Where('d', ctx.principal.tenantId);
-  const secs = WINDOW_SECONDS[input.since];
-  const since = secs === undefined ? undefined : w.param(secs);
-  if (since) w.and(`d.detected_at >= now() - make_interval(secs => ${since})`);
+  const since = w.bind(WINDOW_SECONDS[input.since], (p) => `d.detected_at >= now() - make_interval(secs => ${p})`);
   w.when(input.src_ip, (p) => `d.src_ip = ${p}`).when(input.agent_id, (p) => `d.agent_id = ${p}`);
-  const kind = input.kind === undefined ? undefined : w.param(input.kind);
-  if (kind) w.and(`d.kind = ${kind}`);
-  const severity = input.severity === undefined ? undefined : w.param(input.severity);
-  if (severity) w.and(`d.severity = ${severity}`);
+  const kind = w.bind(input.kind, (p) => `d.kind = ${p}`);
+  const severity = w.bind(input.severity, (p) => `d.severity = ${p}`);
   if (input.ack === 'open') w.and('d.acked_at IS NULL');
   if (input.ack === 'acked') w.and('d.acked_at IS NOT NULL');
   const countParams = [...w.params];
@@ -95,13 +91,13 @@ export const listDetections: ToolHandler<'monsys_list_detections'> = async (ctx:
  */
 function countFromHours(where: string, f: { since?: string; kind?: string; severity?: string; ack: 'open' | 'acked' | 'all' }): string {
   const column = { open: 'h.n_open', acked: 'h.n_on_time + h.n_late', all: 'h.n_open + h.n_on_time + h.n_late' }[f.ack];
-  const firstWholeHour = f.since && `date_trunc('hour', now() - make_interval(secs => ${f.since}), 'UTC') + interval '1 hour'`;
+  const start = f.since && firstWholeHour(`now() - make_interval(secs => ${f.since})`);
   const hours = ['h.tenant_id = $1'];
-  if (firstWholeHour) hours.push(`h.hour >= ${firstWholeHour}`);
+  if (start) hours.push(`h.hour >= ${start}`);
   if (f.kind) hours.push(`h.kind = ${f.kind}`);
   if (f.severity) hours.push(`h.severity = ${f.severity}`);
   const whole = `(SELECT coalesce(sum(${column}), 0) FROM detection_hours h WHERE ${hours.join(' AND ')})`;
-  const partial = firstWholeHour ? ` + (SELECT count(*) FROM detected_events d WHERE ${where} AND d.detected_at < ${firstWholeHour})` : '';
+  const partial = start ? ` + (SELECT count(*) FROM detected_events d WHERE ${where} AND d.detected_at < ${start})` : '';
   return `(${whole}${partial})`;
 }
 
@@ -268,10 +264,9 @@ export async function similarCounts(
   d: Pick<DetailRow, 'id' | 'kind' | 'src_ip' | 'agent_id' | 'detected_at'>,
 ): Promise<{ sameKind: number; sameIpOtherHosts: number }> {
   const w = new Where('d', tenantId);
-  const since = w.param(SIMILAR_WINDOW_SECONDS);
+  const since = w.bind(SIMILAR_WINDOW_SECONDS, (p) => `d.detected_at >= now() - make_interval(secs => ${p})`)!;
   const inWindow = `d.detected_at >= now() - make_interval(secs => ${since})`;
-  const kind = w.param(d.kind);
-  w.and(inWindow).and(`d.kind = ${kind}`);
+  const kind = w.bind(d.kind, (p) => `d.kind = ${p}`);
   const cap = w.param(COUNT_CAP);
   const self = `(${w.param(d.detected_at)}::timestamptz >= now() - make_interval(secs => ${since}))::int`;
   let sameIp = '0';

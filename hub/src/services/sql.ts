@@ -29,6 +29,14 @@ export class Where {
     return this;
   }
 
+  /** As `when`, returning the placeholder (undefined when skipped) for the statement to use again. */
+  bind<T>(value: T | undefined, cond: (p: string) => string): string | undefined {
+    if (value === undefined) return undefined;
+    const p = this.param(value);
+    this.conds.push(cond(p));
+    return p;
+  }
+
   /** Adds a condition without a parameter. */
   and(cond: string): this {
     this.conds.push(cond);
@@ -38,6 +46,14 @@ export class Where {
   get sql(): string {
     return this.conds.join(' AND ');
   }
+}
+
+/**
+ * The first whole UTC hour after the instant `lo` (an SQL expression): where a window [lo, ∞) starts
+ * reading detection_hours (migration 006), its partial first hour [lo, this) counted from the rows.
+ */
+export function firstWholeHour(lo: string): string {
+  return `date_trunc('hour', ${lo}, 'UTC') + interval '1 hour'`;
 }
 
 /** A pattern for `ILIKE … ESCAPE '\'` matching `text` anywhere, with `%`, `_` and `\` taken literally. */

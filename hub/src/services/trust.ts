@@ -24,6 +24,7 @@ import { TRUST_COMPONENTS } from '../../../shared/tools/trust-score.js';
 import type { ToolOutput } from '../../../shared/index.js';
 import type { ServiceContext, ToolHandler } from './context.js';
 import { slaTargets, type SlaTarget } from './sla.js';
+import { firstWholeHour } from './sql.js';
 
 type Component = (typeof TRUST_COMPONENTS)[number];
 
@@ -90,18 +91,18 @@ export async function fleetFacts(ctx: ServiceContext): Promise<FleetFacts> {
        -- the counters (006) plus its partial first hour from the detections themselves. in30 and in24
        -- say which window a row counts in; the 24-hour window's partial hour is inside a whole hour
        -- the 30-day window already counts.
-       SELECT true AS in30, h.hour >= date_trunc('hour', now() - interval '24 hours', 'UTC') + interval '1 hour' AS in24,
+       SELECT true AS in30, h.hour >= ${firstWholeHour("now() - interval '24 hours'")} AS in24,
               h.kind, h.n_open, h.n_on_time, h.n_late
          FROM detection_hours h
-        WHERE h.tenant_id = $1 AND h.hour >= date_trunc('hour', now() - interval '30 days', 'UTC') + interval '1 hour'
+        WHERE h.tenant_id = $1 AND h.hour >= ${firstWholeHour("now() - interval '30 days'")}
        UNION ALL
-       SELECT d.detected_at < date_trunc('hour', now() - interval '30 days', 'UTC') + interval '1 hour', d.detected_at >= now() - interval '24 hours',
+       SELECT d.detected_at < ${firstWholeHour("now() - interval '30 days'")}, d.detected_at >= now() - interval '24 hours',
               d.kind, (d.acked_at IS NULL)::int, coalesce(d.acked_at <= d.detected_at + interval '24 hours', false)::int,
               coalesce(d.acked_at > d.detected_at + interval '24 hours', false)::int
          FROM detected_events d
         WHERE d.tenant_id = $1
-          AND (d.detected_at >= now() - interval '30 days' AND d.detected_at < date_trunc('hour', now() - interval '30 days', 'UTC') + interval '1 hour'
-            OR d.detected_at >= now() - interval '24 hours' AND d.detected_at < date_trunc('hour', now() - interval '24 hours', 'UTC') + interval '1 hour')
+          AND (d.detected_at >= now() - interval '30 days' AND d.detected_at < ${firstWholeHour("now() - interval '30 days'")}
+            OR d.detected_at >= now() - interval '24 hours' AND d.detected_at < ${firstWholeHour("now() - interval '24 hours'")})
      ), de AS (
        SELECT coalesce(sum(n_open + n_on_time + n_late) FILTER (WHERE in24), 0)::int AS det_24h_total,
               coalesce(sum(n_open) FILTER (WHERE in24), 0)::int AS det_24h_open,

@@ -63,45 +63,37 @@ BEGIN
   END IF;
 END $$;
 
-CREATE FUNCTION detection_hours_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The statement's rows as changes: inserted rows in, deleted rows out, and for an update the old rows
+-- out and the new rows in (changes that cancel out, a note edited, touch no counter); a TRUNCATE
+-- empties the counters. Each trigger declares only the transition tables its event has, and each
+-- branch reads only those.
+CREATE FUNCTION detection_hours_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM detection_hours_add(ARRAY(
-    SELECT ROW(tenant_id, detected_at, kind, severity, acked_at, 1)::detection_hours_change FROM new_rows));
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION detection_hours_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM detection_hours_add(ARRAY(
-    SELECT ROW(tenant_id, detected_at, kind, severity, acked_at, -1)::detection_hours_change FROM old_rows));
-  RETURN NULL;
-END $$;
-
--- Every update (an acknowledgement, its undoing, any other column): the old rows out, the new rows
--- in; changes that cancel out (a note edited) touch no counter.
-CREATE FUNCTION detection_hours_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM detection_hours_add(ARRAY(
-    SELECT ROW(tenant_id, detected_at, kind, severity, acked_at, -1)::detection_hours_change FROM old_rows
-    UNION ALL
-    SELECT ROW(tenant_id, detected_at, kind, severity, acked_at, 1)::detection_hours_change FROM new_rows));
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION detection_hours_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  DELETE FROM detection_hours;
+  IF TG_OP = 'TRUNCATE' THEN
+    DELETE FROM detection_hours;
+  ELSIF TG_OP = 'INSERT' THEN
+    PERFORM detection_hours_add(ARRAY(
+      SELECT ROW(tenant_id, detected_at, kind, severity, acked_at, 1)::detection_hours_change FROM new_rows));
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM detection_hours_add(ARRAY(
+      SELECT ROW(tenant_id, detected_at, kind, severity, acked_at, -1)::detection_hours_change FROM old_rows));
+  ELSE
+    PERFORM detection_hours_add(ARRAY(
+      SELECT ROW(tenant_id, detected_at, kind, severity, acked_at, -1)::detection_hours_change FROM old_rows
+      UNION ALL
+      SELECT ROW(tenant_id, detected_at, kind, severity, acked_at, 1)::detection_hours_change FROM new_rows));
+  END IF;
   RETURN NULL;
 END $$;
 
 CREATE TRIGGER detection_hours_insert AFTER INSERT ON detected_events
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION detection_hours_inserted();
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION detection_hours_changed();
 CREATE TRIGGER detection_hours_delete AFTER DELETE ON detected_events
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION detection_hours_deleted();
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION detection_hours_changed();
 CREATE TRIGGER detection_hours_update AFTER UPDATE ON detected_events
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION detection_hours_updated();
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION detection_hours_changed();
 CREATE TRIGGER detection_hours_truncate AFTER TRUNCATE ON detected_events
-  FOR EACH STATEMENT EXECUTE FUNCTION detection_hours_truncated();
+  FOR EACH STATEMENT EXECUTE FUNCTION detection_hours_changed();
 
 -- The detections already stored (also how to rebuild the counters: DELETE FROM detection_hours, then this).
 INSERT INTO detection_hours (tenant_id, hour, kind, severity, n_open, n_on_time, n_late)
