@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
-import { BUNDLE_PARAMS } from './src/code-cache.js';
+import { BUNDLE_PARAMS, IMPORT_META_URL_PARAM } from './src/code-cache.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -60,7 +60,7 @@ export async function buildBundle(outfile = BUNDLE): Promise<string> {
     format: 'cjs',
     write: false,
     metafile: true,
-    define: { __BRIDGE_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': BUNDLE_PARAMS[5] },
+    define: { __BRIDGE_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': IMPORT_META_URL_PARAM },
     plugins: [ENGLISH_ONLY],
   });
   // A classic script has no import(): an external module loaded that way would fail only when first used.

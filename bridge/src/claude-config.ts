@@ -3,9 +3,10 @@
  * every other server and setting, writing a timestamped backup first, and refusing to touch a
  * file it cannot parse (a user's hand-edited config is theirs to fix, not ours to overwrite).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BridgeError } from './errors.js';
+import { writePrivateFile } from './files.js';
 
 export interface ServerEntry {
   command: string;
@@ -56,9 +57,7 @@ function backupAndWrite(path: string, config: ConfigFile, existed: boolean): str
     backup = `${path}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
     copyFileSync(path, backup);
   }
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
-  renameSync(tmp, path);
+  writePrivateFile(path, JSON.stringify(config, null, 2) + '\n');
   return backup;
 }
 

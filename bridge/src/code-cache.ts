@@ -15,16 +15,19 @@
  * fresh cache. MONSYS_BRIDGE_NO_CODE_CACHE=1 turns the cache off.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { debug } from './log.js';
+import { writePrivateFile } from './files.js';
 import { cacheDir } from './paths.js';
 
+/** What the bundle's `import.meta.url` becomes: the launcher's URL, passed as the last parameter. */
+export const IMPORT_META_URL_PARAM = '__bridge_import_meta_url';
 /** The parameters of the function expression the bundle is wrapped in (build.ts), as Node wraps a CommonJS module. */
-export const BUNDLE_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', '__bridge_import_meta_url'] as const;
+export const BUNDLE_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', IMPORT_META_URL_PARAM] as const;
 
 /** How the bundle asks the launcher to write the cache; absent when there is nothing to write. */
 const SAVE = Symbol.for('monsys-bridge.save-code-cache');
@@ -49,7 +52,7 @@ export interface BundleOptions {
  * The cache file for this bundle and this Node (and its V8: Electron's Node, say, has another build), or
  * undefined when the cache is turned off.
  */
-export function codeCacheFile(hash: string, env: Env = process.env): string | undefined {
+function codeCacheFile(hash: string, env: Env = process.env): string | undefined {
   if (env.MONSYS_BRIDGE_NO_CODE_CACHE) return undefined;
   return join(cacheDir(env), `${hash}-node${process.versions.node}-v8-${process.versions.v8}-${process.arch}${EXTENSION}`);
 }
@@ -96,19 +99,12 @@ function readCache(file: string): Buffer | undefined {
 
 /** Atomically (a crash or a second bridge never leaves a partial file), readable by the user only. */
 function writeCache(file: string, produce: () => Buffer): void {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
     const data = produce();
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, Buffer.concat([sha256(data), data]), { mode: 0o600 });
-    renameSync(tmp, file);
+    writePrivateFile(file, Buffer.concat([sha256(data), data]));
     debug(`code cache written (${data.length} bytes)`);
   } catch (err) {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // Nothing was written, or it cannot be removed either; pruning removes it later.
-    }
     debug(`code cache not written: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return;
   }

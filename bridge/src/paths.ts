@@ -24,17 +24,18 @@ export function claudeConfigPath(env: Env = process.env, platform: NodeJS.Platfo
  */
 export function cacheDir(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
   const join = joinFor(platform);
-  const home = (platform === 'win32' ? env.USERPROFILE : env.HOME) || homedir();
+  const home = homeOf(env, platform);
   if (platform === 'darwin') return join(home, 'Library', 'Caches', 'monsys-bridge');
   if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'monsys-bridge', 'Cache');
   return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'monsys-bridge');
 }
 
 const joinFor = (platform: NodeJS.Platform) => (platform === 'win32' ? win32.join : posix.join);
+const homeOf = (env: Env, platform: NodeJS.Platform) => (platform === 'win32' ? env.USERPROFILE : env.HOME) || homedir();
 
 function userConfigDir(env: Env, platform: NodeJS.Platform): string {
   const join = joinFor(platform);
-  const home = (platform === 'win32' ? env.USERPROFILE : env.HOME) || homedir();
+  const home = homeOf(env, platform);
   if (platform === 'darwin') return join(home, 'Library', 'Application Support');
   if (platform === 'win32') return env.APPDATA || join(home, 'AppData', 'Roaming');
   return env.XDG_CONFIG_HOME || join(home, '.config');

@@ -3,8 +3,9 @@
  * every login does not register a new client. Public clients have no secret; a client id is
  * not a credential, so a plain JSON file is fine here (tokens never go in it).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFile } from './files.js';
 
 export interface Registration {
   client_id: string;
@@ -35,9 +36,7 @@ export class BridgeState {
 
   private write(s: StateFile): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
-    renameSync(tmp, this.file);
+    writePrivateFile(this.file, JSON.stringify(s, null, 2) + '\n');
   }
 
   registration(hub: string): Registration | undefined {

@@ -7,10 +7,11 @@
  * that store is emptied at reboot, so a token "saved" there is lost silently. Entries are therefore
  * pinned to the Secret Service, and its absence is reported as "no keychain" with the fix.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { BridgeError } from './errors.js';
+import { writePrivateFile } from './files.js';
 import { KEYCHAIN_ACCOUNT, keychainService, loginCommand, tokenFileName } from './names.js';
 
 /** What the bridge keeps per hub and profile. Tokens are secrets; the rest is what `status` shows. */
@@ -110,12 +111,7 @@ export class FileStore implements TokenStore {
   async set(token: StoredToken): Promise<void> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     chmodSync(this.dir, 0o700);
-    const target = this.file(token.hub, token.profile);
-    const tmp = `${target}.${process.pid}.tmp`;
-    // Created with 0600 before any byte is written, then renamed over the old file atomically.
-    writeFileSync(tmp, JSON.stringify(token), { mode: 0o600, flag: 'w' });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, target);
+    writePrivateFile(this.file(token.hub, token.profile), JSON.stringify(token));
   }
 
   async delete(hub: string, profile: string): Promise<boolean> {
