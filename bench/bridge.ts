@@ -5,13 +5,14 @@
  * and after `calls` more (growth is judged on the second span). Runs the bundle that ships (bridge/dist).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { buildBundle } from '../bridge/build.js';
 import { FileStore } from '../bridge/src/token-store.js';
-import { ROOT } from '../test/harness/paths.js';
+import { median, rssMiB } from './proc.js';
 
 export interface BridgeResult {
   bridgeP50: number;
@@ -33,7 +34,9 @@ export interface BridgeResult {
 }
 
 /** As the hub's growth run: RSS after 1,000 calls, when the heap has its working size, then after the rest. */
-export const BRIDGE_WARMUP_CALLS = 1000;
+const WARMUP_CALLS = 1000;
+/** Bridge starts, each beside a `node -e 0`; the first has no code cache yet, the last one stays up for the calls. */
+const STARTS = 8;
 
 export interface BridgeBenchOptions {
   /** Another build of the bridge (comparisons); default: bridge/dist, rebuilt first. */
@@ -43,14 +46,10 @@ export interface BridgeBenchOptions {
   env?: Record<string, string>;
 }
 
-const BUNDLE = join(ROOT, 'bridge/dist/monsys-bridge.mjs');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 export async function benchBridge(hub: string, token: string, calls: number, o: BridgeBenchOptions = {}): Promise<BridgeResult> {
-  // Always the bundle of this checkout: a stale bridge/dist would measure old code.
-  if (!o.bundle) spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bridge/build.ts')], { cwd: join(ROOT, 'bridge'), stdio: 'inherit' });
-  const bundle = o.bundle ?? BUNDLE;
+  // Always the bundle of this checkout (a build failure stops the run): a stale bridge/dist would measure old code.
+  const bundle = o.bundle ?? (await buildBundle());
   const home = mkdtempSync(join(tmpdir(), 'monsys-bench-bridge-'));
   try {
     // The opt-in file store stands in for the keychain, so the benchmark needs no desktop session.
@@ -69,7 +68,7 @@ export async function benchBridge(hub: string, token: string, calls: number, o: 
     const cold: number[] = [];
     let client!: Client;
     let transport!: StdioClientTransport;
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < STARTS; i++) {
       let t = performance.now();
       spawnSync(process.execPath, ['-e', '0']);
       nodeTimes.push(performance.now() - t);
@@ -83,15 +82,17 @@ export async function benchBridge(hub: string, token: string, calls: number, o: 
       client = new Client({ name: 'bench', version: '1' });
       await client.connect(transport);
       cold.push(performance.now() - t);
-      // The code cache is written once the client has initialized; let it land before the next start.
-      if (i === 0) await new Promise((r) => setTimeout(r, 300));
-      if (i < 7) await client.close();
+      // The code cache is written when the bridge handles `initialized`; a ping answered after it means it landed.
+      if (i === 0) await client.ping();
+      if (i < STARTS - 1) await client.close();
     }
     const pid = transport.pid!;
     const rssIdleMiB = rssMiB(pid);
 
     const call = { name: 'monsys_kpi_summary', arguments: {} };
-    for (let i = 0; i < BRIDGE_WARMUP_CALLS; i++) await client.callTool(call);
+    // The quick run (a CI smoke test, a few hundred calls) warms up for as long as it measures.
+    const warmupCalls = Math.min(WARMUP_CALLS, calls);
+    for (let i = 0; i < warmupCalls; i++) await client.callTool(call);
     const rssWarmMiB = rssMiB(pid);
     const bridgeTimes: number[] = [];
     for (let i = 0; i < calls; i++) {
@@ -118,7 +119,7 @@ export async function benchBridge(hub: string, token: string, calls: number, o: 
       rssIdleMiB,
       rssWarmMiB,
       rssAfterMiB,
-      warmupCalls: BRIDGE_WARMUP_CALLS,
+      warmupCalls,
       calls,
     };
   } finally {

@@ -4,12 +4,14 @@
  * Usage: node --import tsx bench/report.ts bench/results/full-….json > docs/performance.md.new
  */
 import { readFileSync } from 'node:fs';
+import type { BridgeResult } from './bridge.js';
 
 interface Load { rps: number; p50: number; p99: number; requests: number; non2xx: number }
 interface Row { size: string; tool: string; connections: number; rest: Load; mcp: Load; baseline: Load; floor: { p50: number } }
 interface Size { size: string; seededMs: number | null; rows: Row[]; hubPeakRss: number; memory?: { beforeMiB: number; afterMiB: number; calls: number }; plans?: { tool: string; totalMs: number | null; seqScans: string[] }[] }
 
-interface Bridge { bridgeP50: number; restP50: number; coldStartMs: number; firstStartMs?: number; nodeStartMs: number; rssIdleMiB: number; rssWarmMiB?: number; rssAfterMiB: number; warmupCalls?: number; calls: number }
+/** A run's bridge figures; results files from before the first-start and warm-up samples lack those. */
+type Bridge = Omit<BridgeResult, 'firstStartMs' | 'rssWarmMiB' | 'warmupCalls'> & Partial<Pick<BridgeResult, 'firstStartMs' | 'rssWarmMiB' | 'warmupCalls'>>;
 
 /**
  * Issue #6's "no memory growth across 10,000 calls", judged the same way for the hub and the bridge: RSS before and
@@ -19,8 +21,8 @@ interface Bridge { bridgeP50: number; restP50: number; coldStartMs: number; firs
  * above how far a process without a leak moves between two samples (a V8 heap settling: +2 to +5 MiB for the
  * bridge, −39 to +5 MiB for the hub, in the runs so far).
  */
-export const GROWTH_TOLERANCE_MIB = 8;
-export function memoryGrowth(beforeMiB: number, afterMiB: number): { text: string; status: 'met' | 'check' } {
+const GROWTH_TOLERANCE_MIB = 8;
+function memoryGrowth(beforeMiB: number, afterMiB: number): { text: string; status: 'met' | 'check' } {
   const grew = afterMiB - beforeMiB;
   return { text: `${grew >= 0 ? '+' : '−'}${Math.abs(grew).toFixed(0)} MiB`, status: grew <= GROWTH_TOLERANCE_MIB ? 'met' : 'check' };
 }

@@ -4,7 +4,7 @@
  * Results: a table on stdout and JSON under bench/results/. See docs/performance.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +19,7 @@ import { seedDemo } from '../hub/src/seed/index.js';
 import { ROOT } from '../test/harness/paths.js';
 import { benchBridge, type BridgeResult } from './bridge.js';
 import { explainAll, type PlanReport } from './explain.js';
+import { median, peakRssMiB, rssMiB } from './proc.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -27,7 +28,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string' },
     'pg-url': { type: 'string', default: process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'no-pglite': { type: 'boolean', default: false },
-    /** Comma-separated tool names: a focused run of just those tools (no memory, plan or bridge parts). */
+    /** Comma-separated tool names: a focused run of just those tools (no memory, plan, bridge or PGlite parts). */
     tools: { type: 'string' },
     /** Writes a V8 CPU profile of each hub process into this folder (open in Chrome DevTools). */
     'hub-cpu-prof': { type: 'string' },
@@ -95,7 +96,6 @@ async function loadsInTurn(jobs: LoadJob[]): Promise<Load[]> {
   for (let round = 0; round < duration; round++) {
     for (const [i, job] of jobs.entries()) slices[i]!.push(await loader.run(job, 1));
   }
-  const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   return slices.map((ls) => ({
     rps: sum(ls.map((l) => l.rps)) / ls.length,
@@ -123,16 +123,6 @@ function startProcess(args: string[], env: Record<string, string>, ready: RegExp
 }
 
 const stop = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null ? r() : (p.once('exit', () => r()), p.kill('SIGTERM'))));
-
-/** Peak resident memory of a process (VmHWM), in MiB. */
-function peakRssMiB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 /** A database per size, seeded once and reused by later runs (the marker table records how). */
 async function datasetUrl(size: Size): Promise<{ url: string; seededMs: number | null }> {
@@ -361,7 +351,7 @@ async function main() {
   const perSize = [];
   for (const size of sizes) perSize.push(await benchSize(size));
   results.sizes = perSize;
-  if (!flags['no-pglite']) results.pglite = await benchPglite();
+  if (!flags['no-pglite'] && !focus) results.pglite = await benchPglite();
   const bridge = perSize[0]?.bridge && 'calls' in perSize[0].bridge ? perSize[0].bridge : undefined;
   results.bridge = perSize[0]?.bridge;
 
