@@ -4,6 +4,8 @@
  * because they reach the model. One place maps them to REST responses (rest/router.ts)
  * and one to MCP tool results (mcp/).
  */
+import { CommitOutcomeUnknownError, type DatabaseUnavailableError } from './db/types.js';
+
 export const ERROR_CODES = {
   invalid_argument: 400,
   invalid_token: 401,
@@ -83,7 +85,19 @@ export class InternalError extends ToolError {
 }
 
 export class UnavailableError extends ToolError {
-  constructor() {
-    super('database_unavailable', 'The monsys hub cannot reach its database right now. Retry in a few seconds.');
+  /** `outcomeUnknown`: the database went away while a change was being committed (CommitOutcomeUnknownError). */
+  constructor(outcomeUnknown = false) {
+    super(
+      'database_unavailable',
+      outcomeUnknown
+        ? 'The monsys hub lost its database while saving this change, so it may or may not have been stored. Retry in a few seconds: repeating it is safe.'
+        : 'The monsys hub cannot reach its database right now. Retry in a few seconds.',
+      outcomeUnknown ? { outcome: 'unknown' } : {},
+    );
+  }
+
+  /** The answer to a DatabaseUnavailableError, saying whether a change may have been stored. */
+  static of(err: DatabaseUnavailableError): UnavailableError {
+    return new UnavailableError(err instanceof CommitOutcomeUnknownError);
   }
 }

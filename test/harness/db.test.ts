@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPgDatabase, DRIVERS, freshDb, type TestDb } from './db.js';
 import { openPg } from '../../hub/src/db/pg.js';
+import { CommitOutcomeUnknownError, DatabaseUnavailableError } from '../../hub/src/db/types.js';
+import { UnavailableError } from '../../hub/src/errors.js';
 import { listMigrations, pendingMigrations, splitStatements } from '../../hub/src/db/migrate.js';
 
 describe.each(DRIVERS)('database on %s', (driver) => {
@@ -43,6 +45,32 @@ describe('PostgreSQL connections', () => {
       expect(await jit()).toBe('on'); // the server's default here
     } finally {
       delete process.env.PG_JIT_OFF;
+      await created.drop();
+    }
+  });
+});
+
+describe('a connection lost in a transaction', () => {
+  it('is an unknown outcome during COMMIT, and a plain outage before it', async () => {
+    const created = await createPgDatabase();
+    const db = openPg(created.url, { max: 2 });
+    try {
+      // The server process ends itself while committing: a deferred trigger runs inside COMMIT.
+      await db.query('CREATE TABLE t (x int)');
+      await db.query(`CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$`);
+      await db.query('CREATE CONSTRAINT TRIGGER die AFTER INSERT ON t DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION die()');
+      const atCommit = await db.transaction((tx) => tx.query('INSERT INTO t VALUES (1)')).catch((e: unknown) => e);
+      expect(atCommit).toBeInstanceOf(CommitOutcomeUnknownError);
+      expect(UnavailableError.of(atCommit as CommitOutcomeUnknownError)).toMatchObject({ details: { outcome: 'unknown' }, message: expect.stringMatching(/may or may not have been stored/) });
+
+      const before = await db.transaction((tx) => tx.query('SELECT pg_terminate_backend(pg_backend_pid())')).catch((e: unknown) => e);
+      expect(before).toBeInstanceOf(DatabaseUnavailableError);
+      expect(before).not.toBeInstanceOf(CommitOutcomeUnknownError);
+      expect(UnavailableError.of(before as DatabaseUnavailableError).details).toEqual({});
+      // And the hub goes on: a new connection serves the next transaction.
+      expect((await db.transaction((tx) => tx.query<{ n: number }>('SELECT count(*)::int AS n FROM t'))).rows[0]!.n).toBe(0);
+    } finally {
+      await db.close();
       await created.drop();
     }
   });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { DatabaseUnavailableError, type Db, type Queryable, type QueryResult } from './types.js';
+import { CommitOutcomeUnknownError, DatabaseUnavailableError, type Db, type Queryable, type QueryResult } from './types.js';
 
 // int8 (counts, sums) as JS numbers: every value we read this way is far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -99,7 +99,9 @@ export function openPg(connectionString: string, options: { max?: number } = {})
       try {
         await run(client, 'BEGIN');
         const result = await fn(tx);
-        await run(client, 'COMMIT');
+        await run(client, 'COMMIT').catch((err: unknown) => {
+          throw err instanceof DatabaseUnavailableError ? new CommitOutcomeUnknownError('connection lost during COMMIT', { cause: err }) : err;
+        });
         return result;
       } catch (err) {
         if (err instanceof DatabaseUnavailableError) broken = err;

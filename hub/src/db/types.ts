@@ -22,3 +22,12 @@ export interface Db extends Queryable {
 export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
+
+/**
+ * The connection was lost while COMMIT was in flight: the server may have committed before it went,
+ * so the transaction's outcome is unknown to us (a failure before COMMIT is a plain
+ * DatabaseUnavailableError, and nothing of it was stored).
+ */
+export class CommitOutcomeUnknownError extends DatabaseUnavailableError {
+  override name = 'CommitOutcomeUnknownError';
+}

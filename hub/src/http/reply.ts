@@ -66,7 +66,7 @@ export function errorReply(deps: HubDeps, err: unknown, tokenSent: boolean, reqI
   let e: ToolError;
   let unreadable: ReturnType<typeof clientError>;
   if (err instanceof ToolError) e = err;
-  else if (err instanceof DatabaseUnavailableError) e = new UnavailableError();
+  else if (err instanceof DatabaseUnavailableError) e = UnavailableError.of(err);
   else if ((err as { type?: string }).type === 'entity.too.large') return plain(413, 'payload_too_large', 'The request body is too large.');
   else if ((err as { type?: string }).type === 'entity.parse.failed') return plain(400, 'invalid_json', 'The request body is not valid JSON.');
   else if ((unreadable = clientError(err))) {

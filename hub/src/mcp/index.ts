@@ -176,7 +176,7 @@ function errorHandler(deps: HubDeps, metadata: string): express.ErrorRequestHand
     if (type === 'entity.parse.failed') return sendRpcError(res, 400, RPC.parseError, 'Parse error: the request body is not valid JSON.');
     const unreadable = clientError(err);
     if (unreadable) return sendRpcError(res, unreadable.status, RPC.server, unreadable.message);
-    if (err instanceof DatabaseUnavailableError) err = new UnavailableError();
+    if (err instanceof DatabaseUnavailableError) err = UnavailableError.of(err);
     if (err instanceof ToolError) {
       const headers: Record<string, string> = {};
       if (err.code === 'invalid_token') {

@@ -107,7 +107,7 @@ export async function invokeTool(deps: InvokeDeps, principal: Principal, name: s
 
 function toToolError(err: unknown, deps: InvokeDeps, tool: string): ToolError {
   if (err instanceof ToolError) return err;
-  if (err instanceof DatabaseUnavailableError) return new UnavailableError();
+  if (err instanceof DatabaseUnavailableError) return UnavailableError.of(err);
   deps.onInternalError?.(err, tool);
   return new InternalError();
 }
