@@ -9,6 +9,8 @@ declare module 'autocannon' {
     duration?: number;
     amount?: number;
     pipelining?: number;
+    /** Milliseconds per requests/throughput sample (default 1000). */
+    sampleInt?: number;
   }
   interface Histogram {
     average: number;
@@ -23,5 +25,9 @@ declare module 'autocannon' {
     errors: number;
     timeouts: number;
   }
-  export default function autocannon(options: Options): Promise<Result>;
+  /** A run: a promise of its result that also reports each answer as it comes (ms from hrtime). */
+  interface Instance extends Promise<Result> {
+    on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, ms: number) => void): this;
+  }
+  export default function autocannon(options: Options): Instance;
 }

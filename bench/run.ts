@@ -85,8 +85,11 @@ function load(o: LoadJob): Promise<Load> {
   return loader.run(o, duration);
 }
 
+/** A slice of a load in turns: half a second in the quick run (four doors per tool within its two minutes). */
+const sliceSeconds = flags.quick ? 0.5 : 1;
+
 /**
- * Loads compared with each other, run in turns: `duration` one-second slices of each, one of every job
+ * Loads compared with each other, run in turns: `duration` slices of each (one second; quick: half), one of every job
  * after another, so that a slow spell of the shared machine (another tenant of the host) falls on every
  * door alike rather than on whichever ran then. Per job: requests per second over all its slices, the
  * median slice's p50 and p99, and the sums of the counts.
@@ -94,7 +97,7 @@ function load(o: LoadJob): Promise<Load> {
 async function loadsInTurn(jobs: LoadJob[]): Promise<Load[]> {
   const slices: Load[][] = jobs.map(() => []);
   for (let round = 0; round < duration; round++) {
-    for (const [i, job] of jobs.entries()) slices[i]!.push(await loader.run(job, 1));
+    for (const [i, job] of jobs.entries()) slices[i]!.push(await loader.run(job, sliceSeconds));
   }
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   return slices.map((ls) => ({
@@ -268,6 +271,8 @@ interface ToolRow {
   rest: Load;
   mcp: Load;
   baseline: Load;
+  /** The bare baseline plus the token lookup and invokeTool() (validation, call log): bench/baseline-server.ts. */
+  secured: Load;
   floor: { p50: number; rps: number };
 }
 
@@ -285,13 +290,14 @@ async function benchSize(size: Size) {
       const floor = await dbFloor(url, f, tool.name, flags.quick ? 50 : 300);
       for (const connections of connectionsList) {
         const q = new URLSearchParams(Object.entries(args).map(([k, v]) => [k, String(v)])).toString();
-        const [rest, mcp, bl] = (await loadsInTurn([
+        const [rest, mcp, bl, secured] = (await loadsInTurn([
           { ...restRequest(base, tool.name, args, f.token), connections },
           { ...mcpRequest(base, tool.name, args, f.token), connections },
           { url: `${baselineBase}/${tool.name}?${q}`, connections },
-        ])) as [Load, Load, Load];
-        rows.push({ size, tool: tool.name, connections, rest, mcp, baseline: bl, floor });
-        log(`${size} ${tool.name} c=${connections}: rest ${rest.rps.toFixed(0)} rps p50 ${rest.p50} p99 ${rest.p99} | mcp ${mcp.rps.toFixed(0)} | baseline ${bl.rps.toFixed(0)} | floor p50 ${floor.p50.toFixed(2)} ms${rest.non2xx || mcp.non2xx ? ` | non-2xx rest ${rest.non2xx} mcp ${mcp.non2xx}` : ''}`);
+          { url: `${baselineBase}/secured/${tool.name}?${q}`, headers: { authorization: `Bearer ${f.token}` }, connections },
+        ])) as [Load, Load, Load, Load];
+        rows.push({ size, tool: tool.name, connections, rest, mcp, baseline: bl, secured, floor });
+        log(`${size} ${tool.name} c=${connections}: rest ${rest.rps.toFixed(0)} rps p50 ${fmt(rest.p50, 2)} p99 ${fmt(rest.p99, 1)} | mcp ${mcp.rps.toFixed(0)} | baseline ${bl.rps.toFixed(0)} | secured ${secured.rps.toFixed(0)} | floor p50 ${floor.p50.toFixed(2)} ms${[rest, mcp, bl, secured].some((l) => l.non2xx) ? ` | non-2xx rest ${rest.non2xx} mcp ${mcp.non2xx} baseline ${bl.non2xx} secured ${secured.non2xx}` : ''}`);
       }
     }
     const hubPeakRss = peakRssMiB(hub.proc.pid!);
@@ -347,6 +353,8 @@ async function main() {
     machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     quick: flags.quick,
     durationSeconds: duration,
+    // Percentiles from each answer's own time (bench/load-worker.ts); earlier files hold autocannon's whole ms.
+    latency: 'exact',
   };
   const perSize = [];
   for (const size of sizes) perSize.push(await benchSize(size));
@@ -358,11 +366,11 @@ async function main() {
   // The table.
   const lines: string[] = [];
   for (const s of perSize) {
-    lines.push('| size | tool | conns | REST rps | p50 ms | p99 ms | /mcp rps | baseline rps | baseline p99 ms | REST/baseline | MCP/REST | SQL floor p50 ms |');
-    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    lines.push('| size | tool | conns | REST rps | p50 ms | p99 ms | /mcp rps | baseline rps | baseline p99 ms | REST/baseline | secured baseline rps | REST/secured | MCP/REST | SQL floor p50 ms |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of s.rows) {
       lines.push(
-        `| ${r.size} | ${r.tool.replace('monsys_', '')} | ${r.connections} | ${fmt(r.rest.rps)} | ${r.rest.p50} | ${r.rest.p99} | ${fmt(r.mcp.rps)} | ${fmt(r.baseline.rps)} | ${r.baseline.p99} | ${fmt((100 * r.rest.rps) / r.baseline.rps)}% | ${fmt((100 * r.mcp.rps) / r.rest.rps)}% | ${fmt(r.floor.p50, 2)} |`,
+        `| ${r.size} | ${r.tool.replace('monsys_', '')} | ${r.connections} | ${fmt(r.rest.rps)} | ${fmt(r.rest.p50, 2)} | ${fmt(r.rest.p99, 1)} | ${fmt(r.mcp.rps)} | ${fmt(r.baseline.rps)} | ${fmt(r.baseline.p99, 1)} | ${fmt((100 * r.rest.rps) / r.baseline.rps)}% | ${fmt(r.secured.rps)} | ${fmt((100 * r.rest.rps) / r.secured.rps)}% | ${fmt((100 * r.mcp.rps) / r.rest.rps)}% | ${fmt(r.floor.p50, 2)} |`,
       );
     }
     lines.push('');
@@ -377,7 +385,7 @@ async function main() {
     lines.push('| tool | conns | PGlite REST rps | p50 ms | p99 ms | PostgreSQL REST rps |', '|---|---|---|---|---|---|');
     for (const r of pglite) {
       const pgRow = small?.rows.find((x) => x.tool === r.tool && x.connections === r.connections);
-      lines.push(`| ${r.tool.replace('monsys_', '')} | ${r.connections} | ${fmt(r.rest.rps)} | ${r.rest.p50} | ${r.rest.p99} | ${pgRow ? fmt(pgRow.rest.rps) : '–'} |`);
+      lines.push(`| ${r.tool.replace('monsys_', '')} | ${r.connections} | ${fmt(r.rest.rps)} | ${fmt(r.rest.p50, 2)} | ${fmt(r.rest.p99, 1)} | ${pgRow ? fmt(pgRow.rest.rps) : '–'} |`);
     }
     lines.push('');
   }
