@@ -5,10 +5,12 @@
  * it to lay down one known scenario whose expected figures are written out beside it.
  */
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { findTool, type Role, type ToolName, type ToolOutput } from '../../shared/index.js';
 import type { Principal } from '../../hub/src/auth/tokens.js';
 import type { Db, Queryable } from '../../hub/src/db/types.js';
 import { HANDLERS } from '../../hub/src/services/index.js';
+import { freshDb, type Driver, type TestDb } from './db.js';
 
 type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 type Ecosystem = 'apt' | 'dnf' | 'apk' | 'zypper';
@@ -252,6 +254,21 @@ export type Fleet = Awaited<ReturnType<typeof buildFleet>>;
 /** Raw audit bodies planted in the fixture; no tool output may ever contain them. */
 export const RAW_BODIES = ['RAW-BODY-SECRET-login', 'RAW-BODY-SECRET-grant'];
 export const TOR_IP = '185.220.101.42';
+
+/**
+ * For a describe block: a fresh database on `driver` holding the fleet, made before the block's tests
+ * and closed after them. `use` receives both (for the block's own variables and any further setup).
+ */
+export function withFleetDb(driver: Driver, use: (db: TestDb, fleet: Fleet) => void | Promise<void>): void {
+  let db: TestDb | undefined;
+  beforeAll(async () => {
+    db = await freshDb(driver);
+    await use(db, await buildFleet(db));
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+}
 
 /**
  * The scenario. Tenant "acme" (A) holds everything; tenant "eu-bank" (B) holds look-alikes

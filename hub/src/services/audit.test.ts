@@ -2,9 +2,9 @@
  * monsys_audit_log_search on both databases: audit_log rows and tool calls (mcp_tool_invoked)
  * merged newest first, the filters and windows, other tenants kept out, and raw bodies never returned.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DRIVERS, freshDb, type TestDb } from '../../../test/harness/db.js';
-import { buildFleet, callService, principalFor, RAW_BODIES, type Fleet } from '../../../test/harness/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { DRIVERS, type TestDb } from '../../../test/harness/db.js';
+import { callService, principalFor, RAW_BODIES, withFleetDb, type Fleet } from '../../../test/harness/fixtures.js';
 import type { Principal } from '../auth/tokens.js';
 import type { Queryable } from '../db/types.js';
 
@@ -13,13 +13,10 @@ describe.each(DRIVERS)('monsys_audit_log_search on %s', (driver) => {
   let fleet: Fleet;
   let analyst: Principal;
 
-  beforeAll(async () => {
-    db = await freshDb(driver);
-    fleet = await buildFleet(db);
+  withFleetDb(driver, async (made, built) => {
+    db = made;
+    fleet = built;
     analyst = principalFor(fleet.A, fleet.users.analyst);
-  });
-  afterAll(async () => {
-    await db?.close();
   });
 
   const search = (args: Record<string, unknown> = {}) => callService(db, analyst, 'monsys_audit_log_search', args);

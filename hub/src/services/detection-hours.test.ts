@@ -7,9 +7,9 @@
  * in any session time zone. On PostgreSQL, also with concurrent writers.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DRIVERS, freshDb, type TestDb } from '../../../test/harness/db.js';
-import { buildFleet, callService, principalFor, type Fleet } from '../../../test/harness/fixtures.js';
+import { callService, principalFor, withFleetDb, type Fleet } from '../../../test/harness/fixtures.js';
 import type { Principal } from '../auth/tokens.js';
 import type { Db, Queryable } from '../db/types.js';
 import { storeEvents } from '../ingest/store.js';
@@ -127,15 +127,12 @@ describe.each(DRIVERS)('detection_hours on %s', (driver) => {
   let viewer: Principal;
   let analyst: Principal;
 
-  beforeAll(async () => {
-    db = await freshDb(driver);
-    fleet = await buildFleet(db);
+  withFleetDb(driver, async (made, built) => {
+    db = made;
+    fleet = built;
     await edgeDetections(db, fleet.A.id, fleet.agents.web1);
     viewer = principalFor(fleet.A, fleet.users.viewer);
     analyst = principalFor(fleet.A, fleet.users.analyst);
-  });
-  afterAll(async () => {
-    await db?.close();
   });
 
   it('counts the fixture and bulk inserts, and the reads equal the full scans around both window edges', async () => {
@@ -247,12 +244,9 @@ describe.each(DRIVERS)('detection_hours on %s', (driver) => {
 describe('detection_hours under concurrent writers (PostgreSQL)', () => {
   let db: TestDb;
   let fleet: Fleet;
-  beforeAll(async () => {
-    db = await freshDb('pg');
-    fleet = await buildFleet(db);
-  });
-  afterAll(async () => {
-    await db?.close();
+  withFleetDb('pg', async (made, built) => {
+    db = made;
+    fleet = built;
   });
 
   it('loses no count when writers of one tenant and hour commit at once', async () => {

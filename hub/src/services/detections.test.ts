@@ -3,9 +3,9 @@
  * events, similar findings, next steps), acknowledge (idempotent, audited atomically) and the
  * dashboard's un-acknowledge.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DRIVERS, freshDb, type TestDb } from '../../../test/harness/db.js';
-import { buildFleet, callService, principalFor, TOR_IP, type Fleet } from '../../../test/harness/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { DRIVERS, type TestDb } from '../../../test/harness/db.js';
+import { callService, principalFor, TOR_IP, withFleetDb, type Fleet } from '../../../test/harness/fixtures.js';
 import type { Principal } from '../auth/tokens.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { unacknowledgeDetection } from './detections.js';
@@ -17,14 +17,11 @@ describe.each(DRIVERS)('detection services on %s', (driver) => {
   let viewer: Principal;
   let analyst: Principal;
 
-  beforeAll(async () => {
-    db = await freshDb(driver);
-    fleet = await buildFleet(db);
+  withFleetDb(driver, async (made, built) => {
+    db = made;
+    fleet = built;
     viewer = principalFor(fleet.A, fleet.users.viewer);
     analyst = principalFor(fleet.A, fleet.users.analyst);
-  });
-  afterAll(async () => {
-    await db?.close();
   });
 
   const ids = async (args: Record<string, unknown>) => (await callService(db, viewer, 'monsys_list_detections', args)).detections.map((d) => d.id);

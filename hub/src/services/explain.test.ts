@@ -5,10 +5,10 @@
  * index without a tenant_id condition (a full index scan), has no tenant-scoped index to use.
  * (Issue 6 checks the chosen plans at 2M rows; this catches a missing index path early.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CATALOGUE, type ToolName } from '../../../shared/index.js';
-import { DRIVERS, freshDb, type TestDb } from '../../../test/harness/db.js';
-import { buildFleet, callService, principalFor, type Fleet } from '../../../test/harness/fixtures.js';
+import { DRIVERS, type TestDb } from '../../../test/harness/db.js';
+import { callService, principalFor, withFleetDb, type Fleet } from '../../../test/harness/fixtures.js';
 import { recordingDb } from '../db/recording.js';
 import { unacknowledgeDetection } from './detections.js';
 
@@ -50,9 +50,9 @@ describe.each(DRIVERS)('query plans on %s', (driver) => {
   let tableOf: Map<string, string>;
   const recorded: { tool: string; sql: string; params: unknown[] }[] = [];
 
-  beforeAll(async () => {
-    db = await freshDb(driver);
-    fleet = await buildFleet(db);
+  withFleetDb(driver, async (made, built) => {
+    db = made;
+    fleet = built;
     const ix = await db.query<{ indexname: string; tablename: string }>(`SELECT indexname, tablename FROM pg_indexes WHERE schemaname = 'public'`);
     tableOf = new Map(ix.rows.map((r) => [r.indexname, r.tablename]));
     const p = principalFor(fleet.A, fleet.users.analyst);
@@ -83,9 +83,6 @@ describe.each(DRIVERS)('query plans on %s', (driver) => {
     }
     current = 'unacknowledgeDetection';
     await unacknowledgeDetection({ db: spy, principal: p }, fleet.det.travel);
-  });
-  afterAll(async () => {
-    await db?.close();
   });
 
   it('recorded statements from every tool', () => {

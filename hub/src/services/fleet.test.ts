@@ -2,9 +2,9 @@
  * Hosts, alerts, CVEs, SLAs, the Trust Score and the KPI summary against the known fleet of
  * test/harness/fixtures.ts, on both databases: exact counts, ordering, filters, windows and formulas.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DRIVERS, freshDb, type TestDb } from '../../../test/harness/db.js';
-import { buildFleet, callService, EXPECTED_KPI, FLEET_EXPECTED, principalFor, type Fleet } from '../../../test/harness/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { DRIVERS, type TestDb } from '../../../test/harness/db.js';
+import { callService, EXPECTED_KPI, FLEET_EXPECTED, principalFor, withFleetDb, type Fleet } from '../../../test/harness/fixtures.js';
 import type { Principal } from '../auth/tokens.js';
 import { NotFoundError } from '../errors.js';
 import { slaFigures } from './sla.js';
@@ -16,14 +16,11 @@ describe.each(DRIVERS)('fleet services on %s', (driver) => {
   let pa: Principal; // viewer of tenant A (every read tool allows viewers)
   let pb: Principal;
 
-  beforeAll(async () => {
-    db = await freshDb(driver);
-    fleet = await buildFleet(db);
+  withFleetDb(driver, async (made, built) => {
+    db = made;
+    fleet = built;
     pa = principalFor(fleet.A, fleet.users.viewer);
     pb = principalFor(fleet.B, fleet.users.bAdmin);
-  });
-  afterAll(async () => {
-    await db?.close();
   });
 
   describe('monsys_list_agents', () => {

@@ -9,9 +9,9 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DRIVERS, freshDb, type TestDb } from '../../../test/harness/db.js';
-import { buildFleet, callService, principalFor, type Fleet } from '../../../test/harness/fixtures.js';
+import { callService, principalFor, withFleetDb, type Fleet } from '../../../test/harness/fixtures.js';
 import { ROOT } from '../../../test/harness/paths.js';
 import type { Queryable } from '../db/types.js';
 import { importOsv } from '../osv/import.js';
@@ -74,12 +74,9 @@ describe.each(DRIVERS)('open_cves on %s', (driver) => {
   let db: TestDb;
   let fleet: Fleet;
 
-  beforeAll(async () => {
-    db = await freshDb(driver);
-    fleet = await buildFleet(db);
-  });
-  afterAll(async () => {
-    await db?.close();
+  withFleetDb(driver, async (made, built) => {
+    db = made;
+    fleet = built;
   });
 
   it('holds the groups of the fixture, one row per min_severity up to the worst', async () => {
@@ -252,12 +249,9 @@ describe('open_cves with concurrent writers on pg', () => {
   let db: TestDb;
   let fleet: Fleet;
 
-  beforeAll(async () => {
-    db = await freshDb('pg');
-    fleet = await buildFleet(db);
-  });
-  afterAll(async () => {
-    await db?.close();
+  withFleetDb('pg', async (made, built) => {
+    db = made;
+    fleet = built;
   });
 
   /** Runs `first` and `second` in two transactions; `second` starts once `first` has run and commits after it. */
