@@ -25,7 +25,7 @@ export class Where {
 
   /** Adds `cond(placeholder)` when `value` is defined; optional filters skip themselves. */
   when<T>(value: T | undefined, cond: (p: string) => string): this {
-    if (value !== undefined) this.conds.push(cond(this.param(value)));
+    this.bind(value, cond);
     return this;
   }
 
