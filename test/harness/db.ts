@@ -62,3 +62,15 @@ export async function freshDb(driver: Driver): Promise<TestDb> {
     },
   };
 }
+
+/** A row as the driver returns it. */
+export type Row = Record<string, unknown>;
+
+/**
+ * Rows as an order-free list of comparable strings (each row's keys sorted, dates as ISO text): for
+ * checking a table kept by triggers against the live grouping it stands for.
+ */
+export function rowSet(rows: Row[]): string[] {
+  const key = (r: Row) => JSON.stringify(Object.keys(r).sort().map((k) => [k, r[k] instanceof Date ? (r[k] as Date).toISOString() : r[k]]));
+  return rows.map(key).sort();
+}

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DRIVERS, freshDb, type TestDb } from '../../../test/harness/db.js';
+import { DRIVERS, freshDb, rowSet, type Row, type TestDb } from '../../../test/harness/db.js';
 import { callService, principalFor, withFleetDb, type Fleet } from '../../../test/harness/fixtures.js';
 import type { Principal } from '../auth/tokens.js';
 import type { Db, Queryable } from '../db/types.js';
@@ -36,13 +36,9 @@ const LIVE_FACTS = `
          count(*) FILTER (WHERE acked_at IS NULL AND kind IN ('impossible_travel', 'new_admin_user'))::int AS open_identity
     FROM detected_events WHERE tenant_id = $1 AND detected_at >= now() - interval '30 days'`;
 
-type Row = Record<string, unknown>;
-const key = (r: Row) => JSON.stringify(Object.keys(r).sort().map((k) => [k, r[k] instanceof Date ? (r[k] as Date).toISOString() : r[k]]));
-const sorted = (rows: Row[]) => rows.map(key).sort();
-
 async function expectHoursAreLive(db: Queryable): Promise<number> {
   const live = (await db.query<Row>(LIVE_HOURS)).rows;
-  expect(sorted((await db.query<Row>(HOURS)).rows)).toEqual(sorted(live));
+  expect(rowSet((await db.query<Row>(HOURS)).rows)).toEqual(rowSet(live));
   return live.length;
 }
 
@@ -201,7 +197,7 @@ describe.each(DRIVERS)('detection_hours on %s', (driver) => {
   });
 
   it('follows deletions cascading from agents and tenants, and rolls back with its transaction', async () => {
-    const before = sorted((await db.query<Row>(HOURS)).rows);
+    const before = rowSet((await db.query<Row>(HOURS)).rows);
     await expect(
       db.transaction(async (tx) => {
         await tx.query('DELETE FROM detected_events WHERE tenant_id = $1', [fleet.A.id]);
@@ -209,7 +205,7 @@ describe.each(DRIVERS)('detection_hours on %s', (driver) => {
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
-    expect(sorted((await db.query<Row>(HOURS)).rows)).toEqual(before);
+    expect(rowSet((await db.query<Row>(HOURS)).rows)).toEqual(before);
 
     await db.query('DELETE FROM agents WHERE tenant_id = $1 AND id = $2', [fleet.A.id, fleet.agents.web2]);
     await expectHoursAreLive(db);

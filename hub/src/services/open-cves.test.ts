@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DRIVERS, freshDb, type TestDb } from '../../../test/harness/db.js';
+import { DRIVERS, freshDb, rowSet, type Row, type TestDb } from '../../../test/harness/db.js';
 import { callService, principalFor, withFleetDb, type Fleet } from '../../../test/harness/fixtures.js';
 import { ROOT } from '../../../test/harness/paths.js';
 import type { Queryable } from '../db/types.js';
@@ -50,14 +50,10 @@ const LIVE_HOSTS = `
    GROUP BY 1, 2, 3, 4, 5, 6`;
 const HOSTS = 'SELECT tenant_id::text, package, cve_id, agent_id::text, is_kernel, ecosystem, sev_rank::int AS sev_rank FROM open_cve_hosts';
 
-type Row = Record<string, unknown>;
-const key = (r: Row) => JSON.stringify(Object.keys(r).sort().map((k) => [k, r[k] instanceof Date ? (r[k] as Date).toISOString() : r[k]]));
-const sorted = (rows: Row[]) => rows.map(key).sort();
-
 async function expectRollupIsLive(db: Queryable): Promise<number> {
   const live = (await db.query<Row>(LIVE)).rows;
-  expect(sorted((await db.query<Row>(ROLLUP)).rows)).toEqual(sorted(live));
-  expect(sorted((await db.query<Row>(HOSTS)).rows)).toEqual(sorted((await db.query<Row>(LIVE_HOSTS)).rows));
+  expect(rowSet((await db.query<Row>(ROLLUP)).rows)).toEqual(rowSet(live));
+  expect(rowSet((await db.query<Row>(HOSTS)).rows)).toEqual(rowSet((await db.query<Row>(LIVE_HOSTS)).rows));
   return live.length;
 }
 
@@ -161,7 +157,7 @@ describe.each(DRIVERS)('open_cves on %s', (driver) => {
     await expectRollupIsLive(db);
     await db.query(`DELETE FROM vuln_advisories WHERE id = 'TMP-1'`);
     await expectRollupIsLive(db);
-    const before = sorted((await db.query<Row>(ROLLUP)).rows);
+    const before = rowSet((await db.query<Row>(ROLLUP)).rows);
     await expect(
       db.transaction(async (tx) => {
         await tx.query('DELETE FROM vuln_matches WHERE tenant_id = $1', [A.id]);
@@ -169,7 +165,7 @@ describe.each(DRIVERS)('open_cves on %s', (driver) => {
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
-    expect(sorted((await db.query<Row>(ROLLUP)).rows)).toEqual(before);
+    expect(rowSet((await db.query<Row>(ROLLUP)).rows)).toEqual(before);
   });
 
   it('follows `hub osv import` and inventory matching: opened, withdrawn, resolved on upgrade', async () => {
