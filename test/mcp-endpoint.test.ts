@@ -387,9 +387,9 @@ describe('authentication, authorization and transport security', () => {
   it('answers 401 with the protected-resource challenge for missing, bad, expired, revoked and foreign-audience tokens', async () => {
     const none = await post(`${hub.url}/mcp`, kpi);
     expect(none.status).toBe(401);
-    expect(none.headers.get('www-authenticate')).toBe(`Bearer realm="monsys", resource_metadata="${hub.url}/.well-known/oauth-protected-resource/mcp"`);
+    expect(none.headers.get('www-authenticate')).toBe(`Bearer realm="monsys", scope="mcp.read mcp.acknowledge", resource_metadata="${hub.url}/.well-known/oauth-protected-resource/mcp"`);
     const root = await post(`${hub.url}/`, kpi);
-    expect(root.headers.get('www-authenticate')).toBe(`Bearer realm="monsys", resource_metadata="${hub.url}/.well-known/oauth-protected-resource"`);
+    expect(root.headers.get('www-authenticate')).toBe(`Bearer realm="monsys", scope="mcp.read mcp.acknowledge", resource_metadata="${hub.url}/.well-known/oauth-protected-resource"`);
     await db.query(`UPDATE mcp_access_tokens SET revoked_at=NOW() WHERE user_id='${A.viewer}'`); // the page's SQL, as written
     const bad = 'mat_' + 'x'.repeat(43);
     for (const t of [bad, tok.expired, tok.revoked, tok.otherHub, 'not-a-token']) {

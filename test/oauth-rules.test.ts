@@ -94,6 +94,8 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
     password?: string;
     tenant?: string;
     action?: 'approve' | 'deny';
+    /** Optional scopes whose consent checkbox the user unticks. */
+    untick?: string[];
   }
 
   /** Drives authorize → login → consent; returns where the browser is sent back to (or the page it stopped on). */
@@ -109,6 +111,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
     const { action, fields } = formOf(page.html);
     const tenant = f.tenant ?? /name="tenant" value="([^"]+)"[^>]*checked/.exec(page.html)?.[1] ?? '';
     const consentHtml = page.html;
+    for (const s of f.untick ?? []) delete fields[`scope:${s}`];
     page = await agent.go(action, { form: { ...fields, tenant, action: f.action ?? 'approve' } });
     return { agent, page, location: page.location, consentHtml };
   }
@@ -120,11 +123,11 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
   }
 
   /** A whole authorization code flow; returns the token response. */
-  async function tokensFor(o: { email?: string; tenant?: string; scope?: string; resource?: string; clientId?: string; redirectUri?: string } = {}) {
+  async function tokensFor(o: { email?: string; tenant?: string; scope?: string; resource?: string; clientId?: string; redirectUri?: string; untick?: string[] } = {}) {
     const redirectUri = o.redirectUri ?? 'http://127.0.0.1:8080/cb';
     const clientId = o.clientId ?? (await newClient([redirectUri]));
     const { verifier, challenge } = pkce();
-    const { location } = await authorize(authorizeUrl({ clientId, redirectUri, challenge, scope: o.scope, resource: o.resource }), { email: o.email, tenant: o.tenant });
+    const { location } = await authorize(authorizeUrl({ clientId, redirectUri, challenge, scope: o.scope, resource: o.resource }), { email: o.email, tenant: o.tenant, untick: o.untick });
     expect(location, 'redirected back to the client').toBeDefined();
     const code = location!.searchParams.get('code')!;
     expect(code).toBeTruthy();
@@ -181,6 +184,22 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
       expect(web.json).not.toHaveProperty('client_secret');
       const row = await db.query<{ source: string; client_name: string }>('SELECT source, client_name FROM oauth_clients WHERE client_id = $1', [web.json.client_id]);
       expect(row.rows[0]).toEqual({ source: 'registration', client_name: 'claude' });
+    });
+
+    it('registers the scope the MCP SDK sends (scopes_supported), echoes it, drops unknown values, and the client can then authorize', async () => {
+      const sdk = await register({ client_name: 'sdk', redirect_uris: ['http://127.0.0.1:33418/cb'], scope: 'mcp.read mcp.acknowledge' });
+      expect(sdk.status).toBe(201);
+      expect(sdk.json.scope).toBe('mcp.read mcp.acknowledge');
+      const mixed = await register({ client_name: 'mixed', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], scope: 'claudeai mcp.read offline_access' });
+      expect([mixed.status, mixed.json.scope]).toEqual([201, 'mcp.read']);
+      const none = await register({ client_name: 'none', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], scope: 'claudeai' });
+      expect(none.status).toBe(201);
+      expect(none.json).not.toHaveProperty('scope');
+      const bad = await register({ client_name: 'bad', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], scope: 42 });
+      expect([bad.status, bad.json.error]).toEqual([400, 'invalid_client_metadata']);
+      // A client registered with mcp.read may still step up to mcp.acknowledge.
+      const t = await tokensFor({ clientId: mixed.json.client_id, redirectUri: 'https://claude.ai/api/mcp/auth_callback', scope: 'mcp.read mcp.acknowledge' });
+      expect(t.scope).toBe('mcp.read mcp.acknowledge');
     });
 
     it.each([
@@ -357,6 +376,19 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
     it('grants only the requested scopes', async () => {
       const t = await tokensFor({ scope: 'mcp.read' });
       expect(t.scope).toBe('mcp.read');
+    });
+
+    it('lets the user leave out the write scope at consent (a checkbox), never the read scope', async () => {
+      const { page } = await authorize(authorizeUrl({ clientId: await newClient(), redirectUri: 'http://127.0.0.1:8080/cb', challenge: pkce().challenge, scope: 'mcp.read mcp.acknowledge' }), { action: 'deny' });
+      expect(page.location?.searchParams.get('error')).toBe('access_denied');
+      const t = await tokensFor({ scope: 'mcp.read mcp.acknowledge', untick: ['mcp.acknowledge'] });
+      expect(t.scope).toBe('mcp.read');
+      const consent = (await authorize(authorizeUrl({ clientId: await newClient(), redirectUri: 'http://127.0.0.1:8080/cb', challenge: pkce().challenge, scope: 'mcp.read mcp.acknowledge' }), { action: 'deny' })).consentHtml!;
+      expect(consent).toContain('name="scope:mcp.acknowledge"');
+      expect(consent).not.toContain('name="scope:mcp.read"');
+      // Only the write scope requested and unticked: nothing to grant, the user is asked again.
+      const only = await authorize(authorizeUrl({ clientId: await newClient(), redirectUri: 'http://127.0.0.1:8080/cb', challenge: pkce().challenge, scope: 'mcp.acknowledge' }), { untick: ['mcp.acknowledge'] });
+      expect([only.page.res.status, only.location]).toEqual([400, undefined]);
     });
 
     it('limits the scopes to what the role allows: a viewer cannot get mcp.acknowledge', async () => {

@@ -98,11 +98,12 @@ export class FormAgent {
   }
 }
 
-/** The first POST form of a page: its action and hidden fields. */
+/** The first POST form of a page: its action, hidden fields and ticked checkboxes (as a browser submits them). */
 export function formOf(html: string): { action: string; fields: Record<string, string> } {
   const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
   if (!action) throw new Error(`no form on the page:\n${html.slice(0, 2000)}`);
   const fields: Record<string, string> = {};
   for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[m[1]!] = m[2]!.replace(/&#38;/g, '&');
+  for (const m of html.matchAll(/<input type="checkbox" name="([^"]+)" value="([^"]*)"[^>]* checked>/g)) fields[m[1]!] = m[2]!;
   return { action: action.replace(/&#38;/g, '&'), fields };
 }

@@ -9,7 +9,7 @@ import { DatabaseUnavailableError } from '../db/types.js';
 import { InternalError, ToolError, UnavailableError } from '../errors.js';
 import { errorFields } from '../logger.js';
 import type { HubMetrics } from '../metrics.js';
-import { bearerChallenge } from './challenge.js';
+import { authenticationChallenge, bearerChallenge } from './challenge.js';
 
 /** Where clients find the protected-resource metadata for a resource path. @see RFC 9728 §3.1 */
 export function resourceMetadataUrl(publicUrl: string, resourcePath = ''): string {
@@ -80,7 +80,7 @@ export function errorReply(deps: HubDeps, err: unknown, tokenSent: boolean, reqI
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
   const metadata = resourceMetadataUrl(deps.config.publicUrl);
   if (e.code === 'invalid_token') {
-    headers['WWW-Authenticate'] = bearerChallenge({ error: tokenSent ? 'invalid_token' : undefined, resourceMetadata: metadata });
+    headers['WWW-Authenticate'] = authenticationChallenge(tokenSent, metadata);
   } else if (e.code === 'insufficient_scope') {
     headers['WWW-Authenticate'] = bearerChallenge({ error: 'insufficient_scope', scope: String(e.details.scope), resourceMetadata: metadata });
   } else if (e.code === 'rate_limited') {

@@ -71,7 +71,7 @@ export function fastMcp(deps: HubDeps, metrics: HubMetrics, fallback: (req: Inco
     const internalError = (reqId: string | undefined, err: unknown) => {
       deps.logger.error({ reqId, err: errorFields(err) }, 'mcp request failed');
       if (res.headersSent) return void res.end();
-      sendJson(res, 500, { 'Cache-Control': 'no-store' }, { jsonrpc: '2.0', id: null, error: { code: RPC.server, message: INTERNAL_ERROR_MESSAGE } });
+      sendJson(res, 500, { 'Cache-Control': 'no-store' }, { jsonrpc: '2.0', error: { code: RPC.server, message: INTERNAL_ERROR_MESSAGE } });
     };
     void (async () => {
       let principal: Principal;
@@ -89,7 +89,7 @@ export function fastMcp(deps: HubDeps, metrics: HubMetrics, fallback: (req: Inco
       if (body === undefined) {
         // As the route's error handler answers body-parser's parse failure.
         observeRequest(deps, metrics, req, res, () => route, () => route);
-        return sendJson(res, 400, { 'Cache-Control': 'no-store' }, { jsonrpc: '2.0', id: null, error: { code: RPC.parseError, message: 'Parse error: the request body is not valid JSON.' } });
+        return sendJson(res, 400, { 'Cache-Control': 'no-store' }, { jsonrpc: '2.0', error: { code: RPC.parseError, message: 'Parse error: the request body is not valid JSON.' } });
       }
       (req as IncomingMessage & { body?: unknown }).body = body.value;
       completeAccept(req as express.Request);

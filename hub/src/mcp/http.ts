@@ -7,7 +7,8 @@ import type express from 'express';
 import { RPC } from './tools.js';
 
 export interface RpcErrorOptions {
-  id?: string | number | null;
+  /** The request's id; left out of the reply when there is none (2026-07-28 allows only a string or an integer). */
+  id?: string | number;
   data?: unknown;
   headers?: Record<string, string>;
 }
@@ -19,7 +20,7 @@ export function sendRpcError(res: express.Response, status: number, code: number
   res
     .status(status)
     .set({ 'Cache-Control': 'no-store', ...o.headers })
-    .json({ jsonrpc: '2.0', id: o.id ?? null, error });
+    .json(o.id === undefined ? { jsonrpc: '2.0', error } : { jsonrpc: '2.0', id: o.id, error });
 }
 
 /** The origins allowed to call the endpoint from a browser: the hub's own and the configured ones. */

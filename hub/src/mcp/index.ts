@@ -19,10 +19,10 @@ import type { HubConfig } from '../config.js';
 import { INTERNAL_ERROR_MESSAGE, InsufficientScopeError, ToolError, UnavailableError } from '../errors.js';
 import { errorFields } from '../logger.js';
 import { invokeTool } from '../services/invoke.js';
-import { bearerChallenge } from '../http/challenge.js';
+import { authenticationChallenge, bearerChallenge } from '../http/challenge.js';
 import { allowedOrigins, completeAccept, originGuard, sendRpcError } from './http.js';
 import { LANDING_HEADERS, landingPage } from './landing.js';
-import { dispatchModern, LEGACY_VERSIONS, MODERN_VERSIONS, parseModern, sendModernError, sendModernResult, sendUnsupportedVersion } from './modern.js';
+import { dispatchModern, LEGACY_VERSIONS, MODERN_VERSIONS, parseModern, requestIdOf, sendModernError, sendModernResult, sendUnsupportedVersion } from './modern.js';
 import { checkRateLimit } from '../http/rate-limit.js';
 import { buildServer } from './server.js';
 import { RPC, RpcError } from './tools.js';
@@ -105,13 +105,14 @@ async function handlePost(deps: HubDeps, limits: HubConfig['limits'], metadata: 
     }
     return;
   }
-  if (version !== undefined && !LEGACY_VERSIONS.includes(version)) return sendUnsupportedVersion(res, version);
+  if (version !== undefined && !LEGACY_VERSIONS.includes(version)) return sendUnsupportedVersion(res, version, requestIdOf(body));
 
   const messages = Array.isArray(body) ? body : [body];
   const calls = messages
     .filter((m): m is { method: string; id: unknown; params?: { name?: unknown; arguments?: unknown } } => isRequest(m) && m.method === 'tools/call')
     .map((m) => ({ name: m.params?.name, args: m.params?.arguments }));
-  if (calls.length && !(await admitToolCalls(deps, limits, metadata, principal, calls, res))) return;
+  const single = messages.length === 1 ? requestIdOf(messages[0]) : undefined;
+  if (calls.length && !(await admitToolCalls(deps, limits, metadata, principal, calls, res, single))) return;
 
   completeAccept(req);
   const server = buildServer(deps, principal);
@@ -180,9 +181,7 @@ function errorHandler(deps: HubDeps, metadata: string): express.ErrorRequestHand
     if (err instanceof ToolError) {
       const headers: Record<string, string> = {};
       if (err.code === 'invalid_token') {
-        // error="invalid_token" only when a token was presented. @see RFC 6750 §3.1
-        const sent = req.get('authorization') !== undefined;
-        headers['WWW-Authenticate'] = bearerChallenge({ error: sent ? 'invalid_token' : undefined, resourceMetadata: metadata });
+        headers['WWW-Authenticate'] = authenticationChallenge(req.get('authorization') !== undefined, metadata);
       } else if (err.code === 'rate_limited') headers['Retry-After'] = String(err.details.retry_after);
       else if (err.code === 'database_unavailable') headers['Retry-After'] = '5';
       return sendRpcError(res, err.status, RPC.server, err.message, { headers, data: { code: err.code } });

@@ -41,7 +41,7 @@ export interface ModernRequest {
 }
 
 /** The 400 a request with an unknown or unsupported `MCP-Protocol-Version` gets. */
-export function sendUnsupportedVersion(res: express.Response, requested: string, id?: string | number | null): void {
+export function sendUnsupportedVersion(res: express.Response, requested: string, id?: string | number): void {
   sendRpcError(res, 400, RPC.unsupportedProtocolVersion, 'Unsupported protocol version', {
     id,
     data: { supported: SERVED_VERSIONS, requested: sanitizeEcho(requested) },
@@ -56,38 +56,51 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function parseModern(req: express.Request, res: express.Response, body: unknown): ModernRequest | 'notification' | undefined {
   if (!isObject(body) || body.jsonrpc !== '2.0' || typeof body.method !== 'string') {
-    sendRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: the body must be one JSON-RPC 2.0 request or notification.');
+    sendRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: the body must be one JSON-RPC 2.0 request or notification.', { id: requestIdOf(body) });
     return undefined;
   }
   const id = body.id;
-  if (id === undefined) return 'notification';
-  if (typeof id !== 'string' && !(typeof id === 'number' && Number.isInteger(id))) {
+  if (id !== undefined && requestIdOf(body) === undefined) {
     sendRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: the id must be a string or an integer.');
     return undefined;
   }
-  const params = body.params === undefined ? {} : body.params;
-  if (!isObject(params)) {
-    sendRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: params must be an object.', { id });
-    return undefined;
-  }
+  const reply = { id: id as string | number | undefined };
   const mismatch = (what: string) => {
-    sendRpcError(res, 400, RPC.headerMismatch, `Header mismatch: ${what}`, { id });
+    sendRpcError(res, 400, RPC.headerMismatch, `Header mismatch: ${what}`, reply);
     return undefined;
   };
+  // Mcp-Method is required on every POST, notifications included. @see basic/transports/streamable-http "Standard Headers"
   if (req.get('mcp-method') !== body.method) return mismatch('the Mcp-Method header is missing or does not match the body\u2019s method.');
+  if (id === undefined) return 'notification';
+  const params = body.params === undefined ? {} : body.params;
+  if (!isObject(params)) {
+    sendRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: params must be an object.', reply);
+    return undefined;
+  }
+  // Presence before comparison: a request without the envelope is malformed (-32602), not a header mismatch.
+  const meta = params._meta;
+  if (!isObject(meta) || typeof meta[META_VERSION] !== 'string') {
+    sendRpcError(res, 400, RPC.invalidParams, `Invalid params: _meta["${META_VERSION}"] is required.`, reply);
+    return undefined;
+  }
+  if (!isObject(meta[META_CAPABILITIES])) {
+    sendRpcError(res, 400, RPC.invalidParams, `Invalid params: _meta["${META_CAPABILITIES}"] is required.`, reply);
+    return undefined;
+  }
+  if (meta[META_VERSION] !== req.get('mcp-protocol-version')) {
+    return mismatch(`the MCP-Protocol-Version header does not match _meta["${META_VERSION}"].`);
+  }
   if (NAMED.has(body.method)) {
     const source = body.method === 'resources/read' ? params.uri : params.name;
     if (decodeMcpHeader(req.get('mcp-name')) !== source) return mismatch('the Mcp-Name header is missing or does not match the body.');
   }
-  const meta = params._meta;
-  if (!isObject(meta) || meta[META_VERSION] !== req.get('mcp-protocol-version')) {
-    return mismatch(`the MCP-Protocol-Version header does not match _meta["${META_VERSION}"].`);
-  }
-  if (!isObject(meta[META_CAPABILITIES])) {
-    sendRpcError(res, 400, RPC.invalidParams, `Invalid params: _meta["${META_CAPABILITIES}"] is required.`, { id });
-    return undefined;
-  }
-  return { id, method: body.method, params };
+  return { id: id as string | number, method: body.method, params };
+}
+
+/** The id of a JSON-RPC request body when it is a valid one (a string or an integer); otherwise undefined. */
+export function requestIdOf(body: unknown): string | number | undefined {
+  const id = isObject(body) ? body.id : undefined;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id)) ? id : undefined;
 }
 
 /** Runs one modern request; RpcError for protocol errors. */

@@ -14,7 +14,7 @@ import { ALL_SCOPES, CATALOGUE, DATA_KINDS, ROLES, SCOPES, roleAtLeast, type Dat
 import type { Db } from '../db/types.js';
 import type { Logger } from '../logger.js';
 import { isMetadataDocumentId } from './adapter.js';
-import { consentPage, errorPage, loginPage, pageHeaders, type ConsentTenant } from './pages.js';
+import { consentPage, errorPage, loginPage, pageHeaders, scopeField, type ConsentTenant } from './pages.js';
 import { hubResources, OAUTH_PATHS } from './provider.js';
 import { LOGIN_FAILED, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, loginLimit, sameOrigin, startWebSession } from './web.js';
 
@@ -32,6 +32,14 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 export function minRoleForScope(scope: Scope): Role {
   const roles = CATALOGUE.filter((t) => t.scope === scope).map((t) => ROLES.indexOf(t.minRole));
   return ROLES[Math.min(...roles)] ?? 'admin';
+}
+
+/**
+ * A scope the user may leave out on the consent page: one that only write tools need. Reading is
+ * what a connection is for; the one write is the user's choice (and can be added later by step-up).
+ */
+export function isOptionalScope(scope: Scope): boolean {
+  return CATALOGUE.filter((t) => t.scope === scope).every((t) => !t.readOnly);
 }
 
 /** Requested scopes that a member with this role may be granted. */
@@ -113,7 +121,7 @@ export function interactionRouter(d: InteractionDeps): express.Router {
         tenants: await tenantsOf(d.db, accountId, requested),
         scopes: scopes.map((s) => {
           const min = minRoleForScope(s);
-          return { scope: s, text: SCOPES[s], note: min === 'viewer' ? undefined : `needs the ${min} role or higher in the tenant` };
+          return { scope: s, text: SCOPES[s], note: min === 'viewer' ? undefined : `needs the ${min} role or higher in the tenant`, optional: isOptionalScope(s) };
         }),
         dataFlow: dataFlowFor(scopes),
         error,
@@ -195,7 +203,9 @@ export function interactionRouter(d: InteractionDeps): express.Router {
       if (!tenant.grantable.length) return renderConsent(res, details, 403, `Your role in ${tenant.name} (${tenant.role}) cannot be granted the requested access.`);
 
       const clientId = String(details.params.client_id);
-      const granted = tenant.grantable;
+      // An optional scope is granted only with its checkbox ticked (an unticked box is not sent).
+      const granted = (tenant.grantable as Scope[]).filter((s) => !isOptionalScope(s) || req.body?.[scopeField(s)] === 'on');
+      if (!granted.length) return renderConsent(res, details, 400, 'Choose at least one kind of access to grant, or deny the request.');
       const withheld = requested.filter((s) => (ALL_SCOPES as string[]).includes(s) && !(granted as string[]).includes(s));
       const grant = new d.provider.Grant({ accountId, clientId });
       const resources = resourcesOf(details, d.issuer);

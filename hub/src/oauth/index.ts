@@ -13,7 +13,7 @@ import { interactionRouter } from './authorize.js';
 import { metadataDocumentLoader } from './cimd.js';
 import { mountMetadata } from './metadata.js';
 import { createProvider, OAUTH_PATHS } from './provider.js';
-import { registrationGuard } from './register.js';
+import { echoRegisteredScope, registrationGuard } from './register.js';
 import { settingsRouter } from './settings.js';
 import { ALL_SCOPES } from '../../../shared/index.js';
 
@@ -40,6 +40,7 @@ export async function mountOAuth(app: express.Express, deps: HubDeps): Promise<{
       onError: (clientId, err) => logger.warn({ clientId, reason: (err as Error)?.message }, 'client metadata document refused'),
     }),
   });
+  provider.use(echoRegisteredScope);
   provider.on('server_error', (_ctx, err) => logger.error({ err: { name: err.name, message: err.message, stack: err.stack } }, 'oauth server error'));
 
   mountMetadata(app, issuer);

@@ -91,7 +91,8 @@ export interface ConsentPageOptions {
   redirectHost: string;
   email: string;
   tenants: ConsentTenant[];
-  scopes: { scope: string; text: string; note?: string }[];
+  /** `optional`: the user may leave it out (a checkbox, checked by default); the others come with any approval. */
+  scopes: { scope: string; text: string; note?: string; optional?: boolean }[];
   dataFlow: string[];
   error?: string;
 }
@@ -121,7 +122,7 @@ ${tenantList}
 </fieldset>
 ${blocked ? `<p class="error" id="opted-out" role="alert">${o.tenants.some((t) => !t.mcpEnabled) ? 'The Claude connector is not enabled for your tenant, so no access can be granted. A tenant admin can enable it in the monsys dashboard (per-tenant opt-in, because tool data flows through Anthropic\u2019s API).' : 'Your role cannot be granted the requested access.'}</p>` : ''}
 <h2>It will be able to</h2>
-<ul id="scopes">${o.scopes.map((s) => `<li><strong>${esc(s.scope)}</strong>: ${esc(s.text)}${s.note ? ` <span class="muted">(${esc(s.note)})</span>` : ''}</li>`).join('')}</ul>
+<ul id="scopes">${o.scopes.map((s) => `<li>${scopeItem(s)}</li>`).join('')}</ul>
 <h2>What goes through Claude (to Anthropic, a US company)</h2>
 <p class="note">When a tool is called, its result is sent to the model. For the access above that can include:</p>
 <ul id="data-flow">${o.dataFlow.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>
@@ -129,6 +130,16 @@ ${blocked ? `<p class="error" id="opted-out" role="alert">${o.tenants.some((t) =
 ${blocked ? '' : '<button class="primary" type="submit" name="action" value="approve" id="approve">Approve</button>'}
 <button type="submit" name="action" value="deny" id="deny" formnovalidate>Deny</button>
 </form>`);
+}
+
+/** The form field that carries an optional scope's checkbox (authorize.ts reads it back). */
+export const scopeField = (scope: string) => `scope:${scope}`;
+
+function scopeItem(s: ConsentPageOptions['scopes'][number]): string {
+  const text = `<strong>${esc(s.scope)}</strong>: ${esc(s.text)}${s.note ? ` <span class="muted">(${esc(s.note)})</span>` : ''}`;
+  if (!s.optional) return text;
+  const id = `grant-${s.scope.replace(/[^a-z]/g, '-')}`;
+  return `<label for="${id}"><input type="checkbox" name="${esc(scopeField(s.scope))}" value="on" id="${id}" checked> ${text}</label>`;
 }
 
 export interface TokenRowView {

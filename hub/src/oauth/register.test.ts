@@ -20,11 +20,18 @@ describe('redirect URIs', () => {
 });
 
 describe('normaliseRegistration', () => {
-  it('makes every client public with code + refresh, native when loopback-only, and drops unknown scopes and secrets', () => {
-    const out = normaliseRegistration({ redirect_uris: ['http://localhost:8080/cb'], token_endpoint_auth_method: 'client_secret_basic', client_secret: 'x', scope: 'claudeai mcp.read' });
-    expect(out).toMatchObject({ token_endpoint_auth_method: 'none', application_type: 'native', response_types: ['code'], grant_types: ['authorization_code', 'refresh_token'], scope: 'mcp.read' });
-    expect(out).not.toHaveProperty('client_secret');
-    expect(normaliseRegistration({ redirect_uris: ['https://a.example/cb'], scope: 'claudeai' })).not.toHaveProperty('scope');
+  it('makes every client public with code + refresh, native when loopback-only, and drops secrets', () => {
+    const { metadata } = normaliseRegistration({ redirect_uris: ['http://localhost:8080/cb'], token_endpoint_auth_method: 'client_secret_basic', client_secret: 'x' });
+    expect(metadata).toMatchObject({ token_endpoint_auth_method: 'none', application_type: 'native', response_types: ['code'], grant_types: ['authorization_code', 'refresh_token'] });
+    expect(metadata).not.toHaveProperty('client_secret');
+  });
+  it('registers the supported scope values, drops unknown ones, and keeps scope out of the provider metadata', () => {
+    const both = normaliseRegistration({ redirect_uris: ['https://a.example/cb'], scope: 'mcp.acknowledge claudeai mcp.read offline_access' });
+    expect(both.scope).toBe('mcp.read mcp.acknowledge');
+    expect(both.metadata).not.toHaveProperty('scope');
+    expect(normaliseRegistration({ redirect_uris: ['https://a.example/cb'], scope: 'claudeai' }).scope).toBeUndefined();
+    expect(normaliseRegistration({ redirect_uris: ['https://a.example/cb'] }).scope).toBeUndefined();
+    expect(() => normaliseRegistration({ redirect_uris: ['https://a.example/cb'], scope: ['mcp.read'] })).toThrow(/scope must be a string/);
   });
   it('refuses implicit and client_credentials', () => {
     expect(() => normaliseRegistration({ redirect_uris: ['https://a.example/cb'], grant_types: ['implicit'] })).toThrow(/unsupported grant_types/);

@@ -4,9 +4,12 @@
  * request (RFC 7591 §3.2.1 lets the server replace requested values), then the provider
  * registers the client under an `mcp_…` id.
  */
+import type { IncomingMessage } from 'node:http';
 import express from 'express';
+import type Provider from 'oidc-provider';
 import { ALL_SCOPES } from '../../../shared/index.js';
 import type { Db } from '../db/types.js';
+import { OAUTH_PATHS } from './provider.js';
 import { LIMITS, buckets, clientIp, rateLimited } from './web.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -51,8 +54,26 @@ export function validateRedirectUris(value: unknown): string[] {
 
 const ALLOWED_GRANTS = new Set(['authorization_code', 'refresh_token']);
 
-/** The registration request as the provider should see it; throws RedirectUriError or TypeError with the reason. */
-export function normaliseRegistration(body: unknown): Record<string, unknown> {
+/** A registration request as the provider should see it, and the scope registered for the client. */
+export interface NormalisedRegistration {
+  /** The client metadata handed to oidc-provider (without `scope`: see below). */
+  metadata: Record<string, unknown>;
+  /** The requested values this hub supports, space-separated; undefined when none was requested. */
+  scope: string | undefined;
+}
+
+/**
+ * Normalises a registration request; throws RedirectUriError or TypeError with the reason.
+ *
+ * `scope` (RFC 7591 §2): the values we support are registered and echoed, others (claude.ai sends
+ * its own) are dropped rather than refused, as §3.2.1 lets the server replace requested metadata.
+ * It is kept out of the provider's metadata, because oidc-provider checks a client's scope against
+ * its OpenID scopes, and ours belong to the resource server. The registered scope does not narrow
+ * what the client may ask for later: a client that registered `mcp.read` can still step up to
+ * `mcp.acknowledge` when a call demands it (MCP authorization, "Scope Challenge Handling"); the
+ * consent page and the user's role decide what a token gets.
+ */
+export function normaliseRegistration(body: unknown): NormalisedRegistration {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new TypeError('the body must be a JSON object');
   const req = { ...(body as Record<string, unknown>) };
   const redirectUris = validateRedirectUris(req.redirect_uris);
@@ -60,8 +81,10 @@ export function normaliseRegistration(body: unknown): Record<string, unknown> {
   const unsupported = grants.filter((g) => !ALLOWED_GRANTS.has(g));
   if (unsupported.length) throw new TypeError(`unsupported grant_types: ${unsupported.join(', ')} (supported: authorization_code, refresh_token)`);
   if (Array.isArray(req.response_types) && req.response_types.some((r) => r !== 'code')) throw new TypeError('only response_types ["code"] is supported');
-  const scopes = typeof req.scope === 'string' ? req.scope.split(' ').filter((s) => (ALL_SCOPES as string[]).includes(s)) : [];
-  const out: Record<string, unknown> = {
+  if (req.scope !== undefined && typeof req.scope !== 'string') throw new TypeError('scope must be a string of space-separated values');
+  const requested = new Set((req.scope ?? '').split(' '));
+  const scopes = ALL_SCOPES.filter((s) => requested.has(s));
+  const metadata: Record<string, unknown> = {
     ...req,
     redirect_uris: redirectUris,
     // Every client here is public: PKCE instead of a secret (OAuth 2.1 §2.1).
@@ -71,11 +94,23 @@ export function normaliseRegistration(body: unknown): Record<string, unknown> {
     // Native when every redirect is loopback, so that any port is accepted (RFC 8252 §7.3).
     application_type: redirectUris.every(isLoopbackRedirect) ? 'native' : req.application_type === 'native' ? 'native' : 'web',
   };
-  if (scopes.length) out.scope = scopes.join(' ');
-  else delete out.scope;
-  for (const k of ['client_secret', 'client_id', 'jwks', 'jwks_uri', 'request_uris', 'sector_identifier_uri', 'post_logout_redirect_uris']) delete out[k];
-  return out;
+  for (const k of ['scope', 'client_secret', 'client_id', 'jwks', 'jwks_uri', 'request_uris', 'sector_identifier_uri', 'post_logout_redirect_uris']) delete metadata[k];
+  return { metadata, scope: scopes.length ? scopes.join(' ') : undefined };
 }
+
+/** The scope registered by this request (set by the guard, read when the provider's answer is sent). */
+const registeredScopes = new WeakMap<IncomingMessage, string>();
+
+/**
+ * Adds the registered scope to the provider's 201 answer (RFC 7591 §3.2.1: the response holds every
+ * registered metadata value). An oidc-provider middleware: it sees the answer before it is written.
+ */
+export const echoRegisteredScope: Parameters<Provider['use']>[0] = async (ctx, next) => {
+  await next();
+  if (ctx.method !== 'POST' || ctx.path !== OAUTH_PATHS.registration || ctx.status !== 201) return;
+  const scope = registeredScopes.get(ctx.req);
+  if (scope && ctx.body && typeof ctx.body === 'object') (ctx.body as Record<string, unknown>).scope = scope;
+};
 
 /** Express middleware before the provider's registration endpoint. */
 export function registrationGuard(db: Db): express.RequestHandler[] {
@@ -107,7 +142,9 @@ export function registrationGuard(db: Db): express.RequestHandler[] {
       }
       try {
         // Handed on as a Buffer: oidc-provider reads an already-read body from req.body.
-        req.body = Buffer.from(JSON.stringify(normaliseRegistration(body)));
+        const { metadata, scope } = normaliseRegistration(body);
+        if (scope) registeredScopes.set(req, scope);
+        req.body = Buffer.from(JSON.stringify(metadata));
       } catch (err) {
         if (err instanceof RedirectUriError) return void fail('invalid_redirect_uri', err.message);
         return void fail('invalid_client_metadata', (err as Error).message);
