@@ -157,3 +157,79 @@ describe.each(DRIVERS)('the MCP SDK client with its OAuth flow, hub on %s', (dri
     await client.close();
   });
 });
+
+describe('claude.ai’s shape: a web client at claude.ai’s callback, the bare hub URL, hourly refresh', () => {
+  const PERSON: Person = { email: 'ops@claude-shape.example', password: 'claude shape password 1' };
+  let hub: HubProcess;
+  beforeAll(async () => {
+    hub = await spawnHub({ before: [['tenant', 'create', 'shape', 'Shape Ltd'], ['tenant', 'enable', 'shape']] });
+    await hub.cli(['user', 'add', PERSON.email, '--tenant', 'shape', '--role', 'analyst', '--password-stdin'], PERSON.password);
+  }, 90_000);
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  const rpc = (token: string | undefined, body: object) =>
+    fetch(`${hub.url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const form = (body: Record<string, string>) =>
+    fetch(`${hub.url}/mcp/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
+  const challengeParam = (header: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(header)?.[1];
+
+  it.each(['https://claude.ai/api/mcp/auth_callback', 'https://claude.com/api/mcp/auth_callback'])('%s: lazy auth from the bare URL, a refresh token without offline_access, a working refresh', async (callback) => {
+    const list = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
+    // The connector URL is the bare hub URL: the first call is unauthenticated and says where to go.
+    const first = await rpc(undefined, list);
+    expect(first.status).toBe(401);
+    const www = first.headers.get('www-authenticate')!;
+    const prmUrl = challengeParam(www, 'resource_metadata')!;
+    expect(prmUrl).toBe(`${hub.url}/.well-known/oauth-protected-resource`);
+    const scope = challengeParam(www, 'scope')!;
+    expect(scope).toBe('mcp.read mcp.acknowledge');
+    const prm = (await (await fetch(prmUrl)).json()) as { resource: string; authorization_servers: string[] };
+    expect(prm.resource).toBe(hub.url);
+    const as = (await (await fetch(`${prm.authorization_servers[0]}/.well-known/oauth-authorization-server`)).json()) as Record<string, string>;
+
+    // Registration as claude.ai sends it: its own scope value, a secret-based auth method, no offline_access.
+    const reg = await fetch(as.registration_endpoint!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Claude', redirect_uris: [callback], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post', scope: 'claudeai' }),
+    });
+    const client = (await reg.json()) as Record<string, string>;
+    expect(reg.status, JSON.stringify(client)).toBe(201);
+    expect(client).toMatchObject({ application_type: 'web', token_endpoint_auth_method: 'none', redirect_uris: [callback] });
+    expect(client).not.toHaveProperty('scope');
+
+    // The authorization request with the challenge's scope (no offline_access) and the resource from the metadata.
+    const verifier = 'v'.repeat(20) + Math.random().toString(36).slice(2).padEnd(30, 'x');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const auth = new URL(as.authorization_endpoint!);
+    for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.client_id!, redirect_uri: callback, scope, code_challenge: challenge, code_challenge_method: 'S256', state: 'st-1', resource: prm.resource })) auth.searchParams.set(k, v);
+    const provider = new BrowserOAuthProvider({ browser, person: PERSON, redirectUrl: callback });
+    provider.redirectToAuthorization(auth);
+    const back = await provider.callback();
+    expect([back.get('state'), back.get('iss')]).toEqual(['st-1', hub.url]);
+
+    const tokenRes = await form({ grant_type: 'authorization_code', code: back.get('code')!, redirect_uri: callback, client_id: client.client_id!, code_verifier: verifier, resource: prm.resource });
+    const tokens = (await tokenRes.json()) as Record<string, string | number>;
+    expect(tokenRes.status, JSON.stringify(tokens)).toBe(200);
+    expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'mcp.read mcp.acknowledge', refresh_token: expect.stringMatching(/^mrt_/) });
+    const listed = await rpc(String(tokens.access_token), list);
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(12);
+
+    // An hour later claude.ai refreshes; the new pair works and the old refresh token is spent.
+    const refreshed = await form({ grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token), client_id: client.client_id!, resource: prm.resource });
+    const next = (await refreshed.json()) as Record<string, string>;
+    expect(refreshed.status, JSON.stringify(next)).toBe(200);
+    expect(next.refresh_token).toMatch(/^mrt_/);
+    expect(next.refresh_token).not.toBe(tokens.refresh_token);
+    const call = await rpc(next.access_token, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'monsys_kpi_summary', arguments: {} } });
+    expect(call.status).toBe(200);
+    expect(((await call.json()) as { result: { isError?: boolean } }).result.isError).toBeFalsy();
+  });
+});
