@@ -6,19 +6,16 @@ import { z } from 'zod';
 import { CATALOGUE, SCOPES, DATA_KINDS } from './index.js';
 import { fieldsOf } from './fields.js';
 
-const SPEC = join(import.meta.dirname, '..', '..', 'shared', 'spec', 'monsys-claude-connector.txt');
+/** The product page's tool table, in our words (docs/requirements.md). */
+const REQUIREMENTS = join(import.meta.dirname, '..', 'docs', 'requirements.md');
 
 describe('tool catalogue', () => {
-  it('has exactly the tools of the product page', () => {
-    const page = readFileSync(SPEC, 'utf8');
-    const table = page.slice(page.indexOf('Available tools'), page.indexOf('Every tool call is logged'));
-    const rows = table.split('\n').filter((l) => l.startsWith('monsys_'));
-    const names = CATALOGUE.map((t) => t.name);
+  it('has exactly the tools of the product page, each on the scope it names', () => {
+    const doc = readFileSync(REQUIREMENTS, 'utf8');
+    const table = doc.slice(doc.indexOf('<!-- tools:requirements:start -->'), doc.indexOf('<!-- tools:requirements:end -->'));
+    const rows = [...table.matchAll(/^\| TOOL-\d+ \| `([a-z_]+)` \| [^|]+ \| `([a-z.]+)` \|$/gm)].map((m) => [m[1], m[2]]);
     expect(rows).toHaveLength(12);
-    // Each row of the page's table starts with one catalogue name (the page glues name and text).
-    for (const row of rows) expect(names.filter((n) => row.startsWith(n)), row).toHaveLength(1);
-    for (const n of names) expect(rows.filter((r) => r.startsWith(n)), n).toHaveLength(1);
-    expect(new Set(names).size).toBe(12);
+    expect(CATALOGUE.map((t) => [t.name, t.scope]).sort()).toEqual(rows.sort());
   });
 
   it('declares each tool in a file named after it', () => {

@@ -1,5 +1,5 @@
 /**
- * Every promise of the product page (../shared/spec/monsys-claude-connector.txt), traced to the tests
+ * Every promise of the product page (in our words: docs/requirements.md), traced to the tests
  * that verify it. This test fails when a traced test file or test title no longer exists, so a
  * promise cannot silently lose its test.
  */
