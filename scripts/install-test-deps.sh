@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond npm packages, skipping what is already there:
 # Debian's Chromium (driven by playwright-core; never a downloaded browser), gnome-keyring and dbus
-# (a real Secret Service for the bridge's keychain tests), and a running PostgreSQL on 127.0.0.1:5432.
+# (a real Secret Service for the bridge's keychain tests), nginx (the TLS reverse proxy in front of a hub
+# in the real-clients tests; openssl makes its certificate), and a running PostgreSQL on 127.0.0.1:5432.
 set -euo pipefail
 
 need=()
@@ -9,6 +10,8 @@ need=()
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v dbus-daemon >/dev/null || need+=(dbus)
 command -v dbus-run-session >/dev/null || need+=(dbus-bin)
+[ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${need[*]}"
   sudo_cmd=""
@@ -16,7 +19,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 else
-  echo "install-test-deps: chromium, gnome-keyring and dbus are present"
+  echo "install-test-deps: chromium, gnome-keyring, dbus, nginx and openssl are present"
 fi
 
 # PostgreSQL: the machine's server; start it if it is installed but stopped.

@@ -9,22 +9,47 @@
  *    per-request envelope) and on the v1 client (`@modelcontextprotocol/sdk`), on PostgreSQL and PGlite;
  * 2. claude.ai's shape: a web client at claude.ai's (and claude.com's) callback, registered without
  *    `offline_access`, connecting to the bare hub URL, refreshing its token;
- * (3. the hub behind a TLS reverse proxy is in real-clients-tls.test.ts).
+ * 3. flow 1 again through Debian's nginx terminating TLS in front of the hub, configured as
+ *    docs/deploy.md tells operators to.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USERS } from '../hub/src/seed/catalog.js';
 import type { Db } from '../hub/src/db/types.js';
 import { launchBrowser, type TestBrowser } from './harness/browser.js';
 import { DRIVERS } from './harness/db.js';
 import { spawnHub, type HubProcess } from './harness/hub.js';
 import { BrowserOAuthProvider, hubDatabase, withAuthorization, type Person } from './harness/mcp-oauth.js';
+import { createTlsProxy, type TlsProxy } from './harness/tls-proxy.js';
 
-const demo = (email: string) => DEMO_USERS.find((u) => u.email === email)!;
-const ADMIN: Person = { email: 'admin@acme.example', password: demo('admin@acme.example').password };
+const ADMIN: Person = { email: 'admin@acme.example', password: 'acme admin password 1' };
+
+/** The hub CLI steps that make the tenant, its admin and the connector opt-in. */
+const TENANT_SETUP = [['tenant', 'create', 'acme', 'Acme Manufacturing'], ['tenant', 'enable', 'acme']];
+
+/**
+ * A small fleet through the doors a real hub is fed by: the admin with a password (hub CLI), an
+ * enrollment token, an agent's heartbeat and two detections (the ingest API).
+ */
+async function smallFleet(hub: HubProcess, fetchFn: typeof globalThis.fetch = fetch, origin = hub.url): Promise<void> {
+  await hub.cli(['user', 'add', ADMIN.email, '--tenant', 'acme', '--role', 'admin', '--password-stdin'], ADMIN.password);
+  const token = (await hub.cli(['enroll', 'issue', '--tenant', 'acme', '--name', 'web-01'])).trim();
+  const agent = randomUUID();
+  const send = async (path: string, body: object) => {
+    const r = await fetchFn(`${origin}/v1/ingest/${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ agent_id: agent, ...body }) });
+    expect(r.status, await r.clone().text()).toBe(200);
+  };
+  await send('heartbeat', { hostname: 'web-01', ip: '10.0.4.17', country_code: 'DE', os: 'Debian GNU/Linux 12 (bookworm)', os_release: { id: 'debian', version_id: '12' }, kernel_version: '6.1.0-18-amd64', tags: ['prod'], cpu_pct: 12, mem_pct: 40, disk_pct: 70 });
+  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+  await send('events', {
+    detections: [
+      { id: randomUUID(), kind: 'ssh_brute_force', severity: 'high', title: 'SSH brute force against root', description: '40 failed logins in 2 minutes', src_ip: '185.220.101.42', src_country: 'DE', target_user: 'root', detected_at: at(30) },
+      { id: randomUUID(), kind: 'port_scan', severity: 'medium', title: 'Port scan', description: 'SYN scan of 1,000 ports', src_ip: '203.0.113.9', src_country: 'NL', detected_at: at(90) },
+    ],
+  });
+}
 const CALLBACK = 'http://127.0.0.1:47913/oauth/callback';
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
 /** The person leaves the write scope out the first time, and keeps it when asked again (step-up). */
@@ -54,11 +79,98 @@ async function expire(db: Db, accessToken: string): Promise<void> {
 
 const text = (r: unknown) => ((r as { content: { type: string; text?: string }[] }).content[0]?.text ?? '') as string;
 
+interface Scenario {
+  browser: TestBrowser;
+  db: Db;
+  /** The MCP endpoint as the client knows it. */
+  url: URL;
+  mode: 'legacy' | { pin: string };
+  version: string;
+  fetch?: typeof globalThis.fetch;
+}
+
+async function openDetection(db: Db): Promise<string> {
+  const r = await db.query<{ id: string }>(
+    `SELECT d.id FROM detected_events d JOIN tenants t ON t.id = d.tenant_id WHERE t.slug = 'acme' AND d.acked_at IS NULL ORDER BY d.detected_at DESC LIMIT 1`,
+  );
+  return r.rows[0]!.id;
+}
+
+/**
+ * Flow 1 as an SDK-based client runs it: connect (401 → discovery → registration → PKCE in the
+ * browser, the person leaving the write out), tools, an expired token refreshed without the person,
+ * and the one write stepping up to mcp.acknowledge. Returns the provider for further checks.
+ */
+async function sdkScenario(o: Scenario): Promise<BrowserOAuthProvider> {
+  const provider = new BrowserOAuthProvider({ browser: o.browser, person: { ...ADMIN, onConsent: untickAcknowledgeOnce() }, redirectUrl: CALLBACK });
+  const transportFor = () => new StreamableHTTPClientTransport(o.url, { authProvider: provider, ...(o.fetch ? { fetch: o.fetch } : {}) });
+  let transport = transportFor();
+  const client = new Client({ name: 'sdk-e2e', version: '1.0.0' }, { versionNegotiation: { mode: o.mode } });
+  await withAuthorization(provider, () => transport, async () => {
+    // After a failed first connect the SDK wants a fresh transport (and the same provider).
+    if (provider.tokens()) transport = transportFor();
+    await client.connect(transport);
+  });
+  expect(client.getNegotiatedProtocolVersion()).toBe(o.version);
+
+  // What the SDK did: one registration carrying the challenge's scope, which the hub registered and echoed.
+  expect(provider.registrations).toHaveLength(1);
+  expect(provider.registrations[0]).toMatchObject({ client_id: expect.stringMatching(/^mcp_/), scope: 'mcp.read mcp.acknowledge' });
+  const authUrl = provider.authorizations[0]!;
+  expect(authUrl.origin + authUrl.pathname).toBe(`${o.url.origin}/mcp/oauth/authorize`);
+  expect(Object.fromEntries(authUrl.searchParams)).toMatchObject({ code_challenge_method: 'S256', scope: 'mcp.read mcp.acknowledge', resource: o.url.toString() });
+  // The person left the write out at consent: a read-only token.
+  expect(provider.tokens()).toMatchObject({ token_type: 'Bearer', scope: 'mcp.read', refresh_token: expect.stringMatching(/^mrt_/) });
+
+  const tools = await client.listTools();
+  expect(tools.tools.map((t) => t.name)).toContain('monsys_acknowledge_detection');
+  const kpi = await client.callTool({ name: 'monsys_kpi_summary', arguments: {} });
+  expect(kpi.isError).toBeFalsy();
+  expect(kpi.structuredContent).toHaveProperty('trust_score');
+
+  // An hour later: the client refreshes by itself, no browser.
+  const first = provider.tokens()!.access_token;
+  await expire(o.db, first);
+  const again = await client.callTool({ name: 'monsys_trust_score', arguments: {} });
+  expect(again.isError).toBeFalsy();
+  expect(provider.tokens()!.access_token).not.toBe(first);
+  expect(provider.authorizations).toHaveLength(1);
+
+  // The one write with a read-only token: 403 insufficient_scope, the SDK steps up, the person approves.
+  const id = await openDetection(o.db);
+  const ack = await withAuthorization(provider, () => transport, () => client.callTool({ name: 'monsys_acknowledge_detection', arguments: { detection_id: id, note: 'sdk step-up' } }));
+  expect(ack.isError, text(ack)).toBeFalsy();
+  expect(provider.authorizations).toHaveLength(2);
+  expect(provider.authorizations[1]!.searchParams.get('scope')!.split(' ').sort()).toEqual(['mcp.acknowledge', 'mcp.read']);
+  expect(provider.tokens()!.scope!.split(' ').sort()).toEqual(['mcp.acknowledge', 'mcp.read']);
+  const row = await o.db.query<{ ack_note: string }>('SELECT ack_note FROM detected_events WHERE id = $1', [id]);
+  expect(row.rows[0]!.ack_note).toBe('sdk step-up');
+  // Every call, the refused one included, is in the call log under the registered client.
+  const log = await o.db.query<{ tool_name: string; result_status: string }>(
+    'SELECT tool_name, result_status FROM mcp_call_log WHERE client_id = $1 ORDER BY called_at',
+    [provider.registrations[0]!.client_id],
+  );
+  expect(log.rows.map((r) => `${r.tool_name}:${r.result_status}`)).toEqual([
+    'monsys_kpi_summary:ok',
+    'monsys_trust_score:ok',
+    'monsys_acknowledge_detection:insufficient_scope',
+    'monsys_acknowledge_detection:ok',
+  ]);
+  await client.close();
+  return provider;
+}
+
+const FAMILIES = [
+  { name: 'v2 client, 2025-11-25 (initialize)', version: '2025-11-25', mode: 'legacy' as const },
+  { name: 'v2 client, 2026-07-28 (per-request envelope)', version: '2026-07-28', mode: { pin: '2026-07-28' } },
+];
+
 describe.each(DRIVERS)('the MCP SDK client with its OAuth flow, hub on %s', (driver) => {
   let hub: HubProcess;
   let db: Db;
   beforeAll(async () => {
-    hub = await spawnHub({ driver, before: [['seed']] });
+    hub = await spawnHub({ driver, before: TENANT_SETUP });
+    await smallFleet(hub);
     db = await hubDatabase(hub);
   }, 120_000);
   afterAll(async () => {
@@ -66,74 +178,8 @@ describe.each(DRIVERS)('the MCP SDK client with its OAuth flow, hub on %s', (dri
     await hub?.stop();
   });
 
-  async function openDetection(): Promise<string> {
-    const r = await db.query<{ id: string }>(
-      `SELECT d.id FROM detected_events d JOIN tenants t ON t.id = d.tenant_id WHERE t.slug = 'acme' AND d.acked_at IS NULL ORDER BY d.detected_at DESC LIMIT 1`,
-    );
-    return r.rows[0]!.id;
-  }
-
-  const families = [
-    { name: 'v2 client, 2025-11-25 (initialize)', version: '2025-11-25', mode: 'legacy' as const },
-    { name: 'v2 client, 2026-07-28 (per-request envelope)', version: '2026-07-28', mode: { pin: '2026-07-28' } },
-  ];
-
-  it.each(families)('$name: discovers, registers with the SDK’s scope, authorizes in the browser, calls tools, refreshes, steps up', async ({ version, mode }) => {
-    const provider = new BrowserOAuthProvider({ browser, person: { ...ADMIN, onConsent: untickAcknowledgeOnce() }, redirectUrl: CALLBACK });
-    const url = new URL(`${hub.url}/mcp`);
-    let transport = new StreamableHTTPClientTransport(url, { authProvider: provider});
-    const client = new Client({ name: 'sdk-e2e', version: '1.0.0' }, { versionNegotiation: { mode } });
-    await withAuthorization(provider, () => transport, async () => {
-      // After a failed first connect the SDK wants a fresh transport (and the same provider).
-      if (provider.authorizations.length && provider.tokens()) transport = new StreamableHTTPClientTransport(url, { authProvider: provider});
-      await client.connect(transport);
-    });
-    expect(client.getNegotiatedProtocolVersion()).toBe(version);
-
-    // What the SDK did: one registration carrying the challenge's scope, which the hub registered and echoed.
-    expect(provider.registrations).toHaveLength(1);
-    expect(provider.registrations[0]).toMatchObject({ client_id: expect.stringMatching(/^mcp_/), scope: 'mcp.read mcp.acknowledge' });
-    const authUrl = provider.authorizations[0]!;
-    expect(authUrl.origin + authUrl.pathname).toBe(`${hub.url}/mcp/oauth/authorize`);
-    expect(Object.fromEntries(authUrl.searchParams)).toMatchObject({ code_challenge_method: 'S256', scope: 'mcp.read mcp.acknowledge', resource: `${hub.url}/mcp` });
-    // The person left the write out at consent: a read-only token.
-    expect(provider.tokens()).toMatchObject({ token_type: 'Bearer', scope: 'mcp.read', refresh_token: expect.stringMatching(/^mrt_/) });
-
-    const tools = await client.listTools();
-    expect(tools.tools.map((t) => t.name)).toContain('monsys_acknowledge_detection');
-    const kpi = await client.callTool({ name: 'monsys_kpi_summary', arguments: {} });
-    expect(kpi.isError).toBeFalsy();
-    expect(kpi.structuredContent).toHaveProperty('trust_score');
-
-    // An hour later: the client refreshes by itself, no browser.
-    const first = provider.tokens()!.access_token;
-    await expire(db, first);
-    const again = await client.callTool({ name: 'monsys_trust_score', arguments: {} });
-    expect(again.isError).toBeFalsy();
-    expect(provider.tokens()!.access_token).not.toBe(first);
-    expect(provider.authorizations).toHaveLength(1);
-
-    // The one write with a read-only token: 403 insufficient_scope, the SDK steps up, the person approves.
-    const id = await openDetection();
-    const ack = await withAuthorization(provider, () => transport, () => client.callTool({ name: 'monsys_acknowledge_detection', arguments: { detection_id: id, note: 'sdk step-up' } }));
-    expect(ack.isError, text(ack)).toBeFalsy();
-    expect(provider.authorizations).toHaveLength(2);
-    expect(provider.authorizations[1]!.searchParams.get('scope')!.split(' ').sort()).toEqual(['mcp.acknowledge', 'mcp.read']);
-    expect(provider.tokens()!.scope!.split(' ').sort()).toEqual(['mcp.acknowledge', 'mcp.read']);
-    const row = await db.query<{ ack_note: string }>('SELECT ack_note FROM detected_events WHERE id = $1', [id]);
-    expect(row.rows[0]!.ack_note).toBe('sdk step-up');
-    // Every call, the refused one included, is in the call log under the registered client.
-    const log = await db.query<{ tool_name: string; result_status: string }>(
-      'SELECT tool_name, result_status FROM mcp_call_log WHERE client_id = $1 ORDER BY called_at',
-      [provider.registrations[0]!.client_id],
-    );
-    expect(log.rows.map((r) => `${r.tool_name}:${r.result_status}`)).toEqual([
-      'monsys_kpi_summary:ok',
-      'monsys_trust_score:ok',
-      'monsys_acknowledge_detection:insufficient_scope',
-      'monsys_acknowledge_detection:ok',
-    ]);
-    await client.close();
+  it.each(FAMILIES)('$name: discovers, registers with the SDK’s scope, authorizes in the browser, calls tools, refreshes, steps up', async ({ version, mode }) => {
+    await sdkScenario({ browser, db, url: new URL(`${hub.url}/mcp`), mode, version });
   });
 
   it('v1 client (@modelcontextprotocol/sdk), 2025-11-25: registers, authorizes, calls tools and refreshes by itself', async () => {
@@ -155,6 +201,60 @@ describe.each(DRIVERS)('the MCP SDK client with its OAuth flow, hub on %s', (dri
     expect(provider.tokens()!.access_token).not.toBe(first);
     expect(provider.authorizations).toHaveLength(1);
     await client.close();
+  });
+});
+
+describe('behind a TLS reverse proxy (nginx with the configuration of docs/deploy.md)', () => {
+  let proxy: TlsProxy;
+  let hub: HubProcess;
+  let db: Db;
+  let tlsBrowser: TestBrowser;
+  beforeAll(async () => {
+    proxy = await createTlsProxy();
+    hub = await spawnHub({ before: TENANT_SETUP, env: { PUBLIC_URL: proxy.origin, TRUST_PROXY: 'true' } });
+    await proxy.start(hub.url);
+    await smallFleet(hub, proxy.fetch, proxy.origin);
+    db = await hubDatabase(hub);
+    tlsBrowser = await launchBrowser({ args: proxy.chromiumArgs, ignoreHTTPSErrors: true });
+    await tlsBrowser.context.route(/^http:\/\/127\.0\.0\.1:47913\//, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'client callback' }));
+  }, 120_000);
+  afterAll(async () => {
+    await tlsBrowser?.close();
+    await db?.close();
+    await hub?.stop();
+    await proxy?.stop();
+  });
+
+  it('serves flow 1 through the proxy: every URL says https and the public host, cookies are Secure, nothing names the internal address', async () => {
+    const internal = new URL(hub.url).host;
+    const seen: string[] = [];
+    const watching: typeof globalThis.fetch = async (input, init) => {
+      const res = await proxy.fetch(input, init);
+      const copy = res.clone();
+      seen.push(`${String(input)} ${res.status} ${res.headers.get('www-authenticate') ?? ''} ${res.headers.get('location') ?? ''} ${await copy.text()}`);
+      return res;
+    };
+    const provider = await sdkScenario({ browser: tlsBrowser, db, url: new URL(`${proxy.origin}/mcp`), mode: 'legacy', version: '2025-11-25', fetch: watching });
+
+    const as = (await (await proxy.fetch(`${proxy.origin}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    expect(as.issuer).toBe(proxy.origin);
+    for (const k of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'revocation_endpoint']) expect(String(as[k]), k).toMatch(new RegExp(`^${proxy.origin}/`));
+    const prm = (await (await proxy.fetch(`${proxy.origin}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
+    expect(prm).toMatchObject({ resource: `${proxy.origin}/mcp`, authorization_servers: [proxy.origin] });
+    expect(seen.some((l) => l.includes(`resource_metadata="${proxy.origin}/.well-known/oauth-protected-resource/mcp"`))).toBe(true);
+    expect(provider.authorizations.every((u) => u.origin === proxy.origin)).toBe(true);
+    // Nothing the client saw, on any answer, names the hub's own address.
+    for (const line of seen) expect(line, line.slice(0, 200)).not.toContain(internal);
+
+    // The browser's side: the pages and redirects went through the public origin only, and every hub cookie is Secure.
+    const cookies = await tlsBrowser.context.cookies(proxy.origin);
+    expect(cookies.length).toBeGreaterThan(0);
+    for (const c of cookies) expect([c.name, c.secure]).toEqual([c.name, true]);
+    const page = await tlsBrowser.context.newPage();
+    const res = await page.goto(`${proxy.origin}/settings/mcp-tokens`);
+    expect(res?.status()).toBe(200);
+    expect(await page.content()).not.toContain(internal);
+    await page.close();
   });
 });
 

@@ -8,7 +8,10 @@ import { createLogger, errorFields, type Logger } from './logger.js';
 import { adminSocketPath, serveAdminSocket } from './db/admin-socket.js';
 
 export interface RunningHub {
+  /** The public URL (the OAuth issuer, what clients use). */
   url: string;
+  /** Where this process listens (behind a proxy, not the public URL). */
+  listenUrl: string;
   port: number;
   db: Db;
   server: Server;
@@ -41,6 +44,7 @@ export async function startHub(config: HubConfig, options: { db?: Db; logger?: L
   let closing: Promise<void> | undefined;
   return {
     url: config.publicUrl,
+    listenUrl: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     port,
     db,
     server,

@@ -26,14 +26,22 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
+export interface LaunchOptions {
+  /** Extra Chromium flags (e.g. a host-resolver rule for a test host name). */
+  args?: string[];
+  /** Accept the test CA's certificates (a TLS proxy with a certificate made by the test). */
+  ignoreHTTPSErrors?: boolean;
+}
+
 /** Launches Chromium with a fresh user-data-dir (a persistent context is how playwright takes one). */
-export async function launchBrowser(): Promise<TestBrowser> {
+export async function launchBrowser(o: LaunchOptions = {}): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); tests never download a browser`);
   const userDataDir = mkdtempSync(join(tmpdir(), 'monsys-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...(o.args ?? [])],
+    ignoreHTTPSErrors: o.ignoreHTTPSErrors,
     timeout: 30_000,
   });
   return {

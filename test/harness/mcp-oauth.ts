@@ -6,7 +6,7 @@
  * Written against the SDK's v2 client interface; the v1 client (`@modelcontextprotocol/sdk`) uses the
  * same shape.
  */
-import type { OAuthClientMetadata, OAuthClientProvider, StoredOAuthClientInformation, StoredOAuthTokens } from '@modelcontextprotocol/client';
+import type { OAuthClientMetadata, OAuthClientProvider, OAuthDiscoveryState, StoredOAuthClientInformation, StoredOAuthTokens } from '@modelcontextprotocol/client';
 import type { Page } from 'playwright-core';
 import { adminSocketPath, connectAdminSocket } from '../../hub/src/db/admin-socket.js';
 import { openPg } from '../../hub/src/db/pg.js';
@@ -34,6 +34,7 @@ export class BrowserOAuthProvider implements OAuthClientProvider {
   private info?: StoredOAuthClientInformation;
   private saved?: StoredOAuthTokens;
   private verifier = '';
+  private discovery?: OAuthDiscoveryState;
   private pending?: Promise<URLSearchParams>;
   /** Every authorization URL the SDK sent the person to, in order. */
   readonly authorizations: URL[] = [];
@@ -66,6 +67,13 @@ export class BrowserOAuthProvider implements OAuthClientProvider {
   }
   codeVerifier() {
     return this.verifier;
+  }
+  // Kept with the verifier, so the SDK can check the callback against the server it started with.
+  saveDiscoveryState(state: OAuthDiscoveryState) {
+    this.discovery = state;
+  }
+  discoveryState() {
+    return this.discovery;
   }
   redirectToAuthorization(url: URL) {
     this.authorizations.push(url);

@@ -32,7 +32,8 @@ export function registerServe(program: Command): void {
       });
       const hub = await startHub(config);
       stopOnSignals(hub);
-      process.stdout.write(`monsys hub listening on ${hub.url}\n`);
+      process.stdout.write(`monsys hub listening on ${hub.listenUrl}\n`);
+      if (hub.url !== hub.listenUrl) process.stdout.write(`public URL (OAuth issuer): ${hub.url}\n`);
     });
 
   program
