@@ -9,12 +9,18 @@
  *    per-request envelope) and on the v1 client (`@modelcontextprotocol/sdk`), on PostgreSQL and PGlite;
  * 2. claude.ai's shape: a web client at claude.ai's (and claude.com's) callback, registered without
  *    `offline_access`, connecting to the bare hub URL, refreshing its token;
- * 3. flow 1 again through Debian's nginx terminating TLS in front of the hub, configured as
+ * 3. mcp-remote, the stdio proxy desktop clients run, spawned over stdio;
+ * 4. flow 1 again through Debian's nginx terminating TLS in front of the hub, configured as
  *    docs/deploy.md tells operators to.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport as StdioClientTransportV1 } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../hub/src/db/types.js';
@@ -51,6 +57,8 @@ async function smallFleet(hub: HubProcess, fetchFn: typeof globalThis.fetch = fe
   });
 }
 const CALLBACK = 'http://127.0.0.1:47913/oauth/callback';
+/** mcp-remote's own callback listener (a fixed port, as its README allows). */
+const MCP_REMOTE_PORT = 47915;
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
 /** The person leaves the write scope out the first time, and keeps it when asked again (step-up). */
 const untickAcknowledgeOnce = (): Person['onConsent'] => {
@@ -200,6 +208,66 @@ describe.each(DRIVERS)('the MCP SDK client with its OAuth flow, hub on %s', (dri
     expect(r.isError).toBeFalsy();
     expect(provider.tokens()!.access_token).not.toBe(first);
     expect(provider.authorizations).toHaveLength(1);
+    await client.close();
+  });
+});
+
+describe('mcp-remote (the stdio proxy for clients without remote-server support), spawned as a desktop client spawns it', () => {
+  let hub: HubProcess;
+  let home: string;
+  beforeAll(async () => {
+    hub = await spawnHub({ before: TENANT_SETUP });
+    await smallFleet(hub);
+    home = mkdtempSync(join(tmpdir(), 'monsys-mcp-remote-'));
+  }, 90_000);
+  afterAll(async () => {
+    await hub?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('prints the sign-in URL, takes the code at its own loopback listener, then lists and calls tools over stdio', async () => {
+    // The README's entry: npx -y mcp-remote <hub>/mcp (here the installed package; a fixed callback port).
+    const transport = new StdioClientTransportV1({
+      command: process.execPath,
+      args: [createRequire(import.meta.url).resolve('mcp-remote/dist/proxy.js'), `${hub.url}/mcp`, String(MCP_REMOTE_PORT), '--allow-http'],
+      env: { HOME: home, PATH: process.env.PATH!, MCP_REMOTE_CONFIG_DIR: join(home, '.mcp-auth'), BROWSER: '/bin/true' },
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    const signInUrl = new Promise<URL>((resolve) => {
+      transport.stderr!.on('data', (d) => {
+        stderr += d;
+        const m = /Please authorize this client by visiting:\s*(\S+)/.exec(stderr);
+        if (m) resolve(new URL(m[1]!));
+      });
+    });
+    const client = new ClientV1({ name: 'desktop-like', version: '1.0.0' });
+    const connected = client.connect(transport);
+    const url = await signInUrl;
+    expect(url.origin + url.pathname).toBe(`${hub.url}/mcp/oauth/authorize`);
+    expect(url.searchParams.get('redirect_uri')).toBe(`http://localhost:${MCP_REMOTE_PORT}/oauth/callback`);
+    // A person signs in; the browser's visit to the callback reaches mcp-remote's own listener.
+    const page = await browser.context.newPage();
+    await page.goto(url.toString());
+    await page.fill('#email', ADMIN.email);
+    await page.fill('#password', ADMIN.password);
+    await Promise.all([page.waitForSelector('#approve'), page.click('#sign-in')]);
+    await Promise.all([page.waitForURL((u) => u.port === String(MCP_REMOTE_PORT)), page.click('#approve')]);
+    await page.close();
+    await connected;
+    const tools = await client.listTools();
+    expect(tools.tools).toHaveLength(12);
+    const r = await client.callTool({ name: 'monsys_list_detections', arguments: { since: '24h' } });
+    expect(r.isError, JSON.stringify(r)).toBeFalsy();
+    expect((r.structuredContent as { detections: unknown[] }).detections).toHaveLength(2);
+    // The calls are logged under the client mcp-remote registered for itself.
+    const db = await hubDatabase(hub);
+    try {
+      const rows = await db.query<{ client_name: string }>(`SELECT c.client_name FROM mcp_call_log l JOIN oauth_clients c ON c.client_id = l.client_id WHERE l.tool_name = 'monsys_list_detections'`);
+      expect(rows.rows.map((x) => x.client_name)).toEqual([expect.stringMatching(/mcp-remote|MCP CLI/i)]);
+    } finally {
+      await db.close();
+    }
     await client.close();
   });
 });
