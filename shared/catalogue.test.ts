@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CATALOGUE, SCOPES, DATA_KINDS } from './index.js';
 import { fieldsOf } from './fields.js';
+import { verifies } from '../test/harness/verifies.js';
 
 /** The product page's tool table, in our words (docs/requirements.md). */
 const REQUIREMENTS = join(import.meta.dirname, '..', 'docs', 'requirements.md');
@@ -24,6 +25,7 @@ describe('tool catalogue', () => {
   });
 
   it('has exactly one write tool: acknowledge, reversible (not destructive), idempotent, on its own scope', () => {
+    verifies('SAFE-1');
     const writers = CATALOGUE.filter((t) => !t.readOnly);
     expect(writers.map((t) => t.name)).toEqual(['monsys_acknowledge_detection']);
     const ack = writers[0]!;
@@ -42,6 +44,7 @@ describe('tool catalogue', () => {
   });
 
   it('offers no destructive action (isolation, kernel update, user lock)', () => {
+    verifies('SAFE-2');
     for (const t of CATALOGUE) expect(`${t.name} ${t.description}`).not.toMatch(/isolate|lock user|user lock|reboot|kernel update|execute/i);
   });
 

@@ -22,6 +22,7 @@ import { CATALOGUE } from '../shared/index.js';
 import { launchBrowser, type TestBrowser } from './harness/browser.js';
 import { spawnHub, type HubProcess } from './harness/hub.js';
 import { ROOT } from './harness/paths.js';
+import { verifies } from './harness/verifies.js';
 
 const EMAIL = 'tech@yourmsp.com';
 const PASSWORD = 'monsys-demo-2026';
@@ -153,6 +154,7 @@ describe('bridge end to end', () => {
   });
 
   it('the spawned bridge initializes, lists the 12 tools and calls each one against the hub', async () => {
+    verifies('CONNECT-7');
     acme = await connectAsClaudeDesktop('acme');
     expect(acme.getServerVersion()?.name).toBe('monsys-bridge');
     const { tools } = await acme.listTools();

@@ -15,6 +15,7 @@ import { createLogger } from '../hub/src/logger.js';
 import { seedDemo } from '../hub/src/seed/index.js';
 import { startHub, type RunningHub } from '../hub/src/server.js';
 import { freshDb, type TestDb } from './harness/db.js';
+import { verifies } from './harness/verifies.js';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const NO_LIMITS = { maxBodyBytes: 65536, perToken: 0, perTenant: 0, windowSeconds: 60 };
@@ -135,6 +136,7 @@ describe('tenant isolation (property-based, REST and /mcp, seeded demo on Postgr
   const errorShape = (o: Outcome, id: string) => ({ status: o.status, code: o.code, message: o.message?.split(id).join('<id>') });
 
   it('never returns another tenant\u2019s row, and another tenant\u2019s id fails exactly like an id that exists nowhere', async () => {
+    verifies('TENANT-3');
     const tenantIds = [...tenants.values()];
     const pickId = fc.record({
       source: fc.constantFrom<'other' | 'own' | 'nowhere'>('other', 'own', 'nowhere'),
@@ -230,6 +232,7 @@ describe('tenant isolation (property-based, REST and /mcp, seeded demo on Postgr
   }, 60_000);
 
   it('lists only the caller\u2019s tenant in every list tool, on both doors', async () => {
+    verifies('TENANT-3');
     const lists: [string, string, Record<string, unknown>][] = [
       ['monsys_list_agents', '/v1/agents?limit=500', { limit: 500 }],
       ['monsys_list_alerts', '/v1/alerts?limit=500', { limit: 500 }],

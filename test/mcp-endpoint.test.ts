@@ -18,6 +18,7 @@ import { openPg } from '../hub/src/db/pg.js';
 import type { Db } from '../hub/src/db/types.js';
 import { spawnHub, type HubProcess } from './harness/hub.js';
 import { readBody } from './harness/http.js';
+import { verifies } from './harness/verifies.js';
 
 const IP = '185.220.101.42';
 const CLIENT_ID = 'mcp_e2e_client';
@@ -225,6 +226,7 @@ afterAll(async () => {
 
 describe.each(['2025-11-25', '2025-06-18'])('MCP over Streamable HTTP, revision %s (SDK client)', (version) => {
   it('initializes, lists exactly the 12 tools with annotations and output schemas, and the prompts', async () => {
+    verifies('CONNECT-1');
     const client = await connect(`${hub.url}/mcp`, tok.admin, version);
     expect((client.transport as StreamableHTTPClientTransport).protocolVersion).toBe(version);
     expect(client.getServerVersion()).toMatchObject({ name: 'monsys-hub' });
@@ -254,8 +256,42 @@ describe.each(['2025-11-25', '2025-06-18'])('MCP over Streamable HTTP, revision 
   });
 });
 
+describe('the product page’s routines, run as Claude runs them (SDK client, 2025-11-25)', () => {
+  const textOf = (r: { messages: { content: unknown }[] }) => (r.messages[0]!.content as { text: string }).text;
+
+  it('morning briefing: the prompt names the KPI summary then the open detections of the last 24h, and both calls answer', async () => {
+    verifies('ROUTINE-1');
+    const client = await connect(`${hub.url}/mcp`, tok.admin, '2025-11-25');
+    const text = textOf(await client.getPrompt({ name: 'morning_briefing' }));
+    expect(text).toMatch(/monsys_kpi_summary[\s\S]*monsys_list_detections with since="24h" and ack="open"/);
+    const kpi = await client.callTool({ name: 'monsys_kpi_summary', arguments: {} });
+    expect(kpi.isError).toBeFalsy();
+    expect(kpi.structuredContent).toMatchObject({ tenant: 'mcp-a', trust_score: expect.any(Number), detections_24h: { total: expect.any(Number), open: expect.any(Number) } });
+    const open = await client.callTool({ name: 'monsys_list_detections', arguments: { since: '24h', ack: 'open' } });
+    expect(open.isError).toBeFalsy();
+    const dets = (open.structuredContent as { detections: { acked_at: string | null }[] }).detections;
+    expect(dets.length).toBeGreaterThan(0);
+    for (const d of dets) expect(d.acked_at).toBeNull();
+    await client.close();
+  });
+
+  it('MSP cross-tenant check: one connector per tenant, each prompt and snapshot answering for its own tenant', async () => {
+    verifies('ROUTINE-3', 'TENANT-1');
+    const tenants: string[] = [];
+    for (const token of [tok.admin, tok.b]) {
+      const client = await connect(`${hub.url}/mcp`, token, '2025-11-25');
+      expect(textOf(await client.getPrompt({ name: 'msp_tenant_check' }))).toContain('one connector per tenant');
+      const kpi = await client.callTool({ name: 'monsys_kpi_summary', arguments: {} });
+      tenants.push((kpi.structuredContent as { tenant: string }).tenant);
+      await client.close();
+    }
+    expect(tenants).toEqual(['mcp-a', 'mcp-b']);
+  });
+});
+
 describe('tools/call of every tool (SDK client, 2025-11-25)', () => {
   it('returns structuredContent matching the output schema, a short text, and one call-log row with the client id', async () => {
+    verifies('AUDIT-1');
     const client = await connect(`${hub.url}/mcp`, tok.admin);
     for (const tool of CATALOGUE) {
       const { args, check } = CALLS[tool.name];
@@ -311,6 +347,7 @@ describe('tools/call of every tool (SDK client, 2025-11-25)', () => {
   });
 
   it('serves the hub root as the same MCP endpoint (the product page\u2019s connector URL), and the page\u2019s curl call', async () => {
+    verifies('CONNECT-1', 'CONNECT-6');
     const client = await connect(`${hub.url}/`, tok.read);
     expect((await client.listTools()).tools).toHaveLength(12);
     await client.close();
@@ -385,6 +422,7 @@ describe('authentication, authorization and transport security', () => {
   const kpi = call('monsys_kpi_summary');
 
   it('answers 401 with the protected-resource challenge for missing, bad, expired, revoked and foreign-audience tokens', async () => {
+    verifies('CONNECT-4', 'SESSION-2');
     const none = await post(`${hub.url}/mcp`, kpi);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe(`Bearer realm="monsys", scope="mcp.read mcp.acknowledge", resource_metadata="${hub.url}/.well-known/oauth-protected-resource/mcp"`);
@@ -404,6 +442,7 @@ describe('authentication, authorization and transport security', () => {
   });
 
   it('answers 403 for a tenant that has not opted in, saying why', async () => {
+    verifies('TENANT-2');
     const r = await post(`${hub.url}/mcp`, kpi, bearer(tok.c));
     expect(r.status).toBe(403);
     expect(r.json.error.message).toMatch(/not enabled for this tenant/);

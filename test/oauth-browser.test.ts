@@ -12,6 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../hub/src/auth/passwords.js';
 import { launchBrowser, type TestBrowser } from './harness/browser.js';
 import { spawnHub, type HubProcess } from './harness/hub.js';
+import { verifies } from './harness/verifies.js';
 
 const PASSWORD = 'correct horse battery';
 /** The product page's redirect URI, exactly. */
@@ -121,6 +122,7 @@ const restStatus = async (token: string, path: string) => (await fetch(`${hub.ur
 
 describe('OAuth in Chromium against a hub process', () => {
   it('full flow: register → authorize → login → consent → code → token → REST call', async () => {
+    verifies('CONNECT-3', 'AUDIT-3');
     const clientId = await register();
     const { verifier, challenge } = pkce();
     const page = await browser.context.newPage();
@@ -169,6 +171,7 @@ describe('OAuth in Chromium against a hub process', () => {
   });
 
   it('an MSP technician with two tenants chooses one; the token is bound to it', async () => {
+    verifies('TENANT-1');
     const clientId = await register();
     const { verifier, challenge } = pkce();
     const page = await browser.context.newPage();
@@ -186,6 +189,7 @@ describe('OAuth in Chromium against a hub process', () => {
   });
 
   it('an opted-out tenant sees why and cannot approve', async () => {
+    verifies('TENANT-2');
     const clientId = await register();
     const page = await browser.context.newPage();
     await page.goto(authorizeUrl(clientId, pkce().challenge));
@@ -198,6 +202,7 @@ describe('OAuth in Chromium against a hub process', () => {
   });
 
   it('/settings/mcp-tokens revokes a token, which then gets 401', async () => {
+    verifies('SESSION-1');
     const clientId = await register();
     const { verifier, challenge } = pkce();
     const page = await browser.context.newPage();
@@ -221,6 +226,7 @@ describe('OAuth in Chromium against a hub process', () => {
   });
 
   it("the product page's curl roundtrip, step by step", async () => {
+    verifies('CONNECT-6');
     // 1. Register a client.
     const clientId = await register();
     // 2. Browser flow: open the authorize URL, log in, approve → redirect with ?code=.

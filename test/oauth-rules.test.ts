@@ -16,6 +16,7 @@ import { createLogger } from '../hub/src/logger.js';
 import { startHub, type RunningHub } from '../hub/src/server.js';
 import { FormAgent, formOf } from './harness/browser.js';
 import { DRIVERS, freshDb, type TestDb } from './harness/db.js';
+import { verifies } from './harness/verifies.js';
 
 const PASSWORD = 'correct horse battery';
 const IDS = {
@@ -138,6 +139,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
 
   describe('metadata', () => {
     it('serves RFC 8414 metadata at the root with our endpoints, scopes, S256 only and no OpenID fields', async () => {
+      verifies('CONNECT-2');
       const res = await fetch(`${url}/.well-known/oauth-authorization-server`);
       expect(res.status).toBe(200);
       const m = (await res.json()) as Record<string, any>;
@@ -163,6 +165,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
     });
 
     it('serves RFC 9728 protected resource metadata for the hub and for /mcp', async () => {
+      verifies('CONNECT-2');
       for (const [path, resource] of [['', url], ['/mcp', `${url}/mcp`]] as const) {
         const m = (await (await fetch(`${url}/.well-known/oauth-protected-resource${path}`)).json()) as Record<string, any>;
         expect(m).toMatchObject({ resource, authorization_servers: [url], scopes_supported: ['mcp.read', 'mcp.acknowledge'], bearer_methods_supported: ['header'] });
@@ -285,6 +288,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
 
   describe('code and token', () => {
     it('issues mat_/mrt_ tokens (1 h, no-store) bound to user, tenant, client and audience, stored only as hashes', async () => {
+      verifies('CONNECT-4');
       const t = await tokensFor();
       expect(t.access_token).toMatch(/^mat_[A-Za-z0-9_-]{43}$/);
       expect(t.refresh_token).toMatch(/^mrt_[A-Za-z0-9_-]{43}$/);
@@ -366,6 +370,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
     });
 
     it('expires access tokens: an expired token is refused with 401', async () => {
+      verifies('CONNECT-4');
       const t = await tokensFor();
       await db.query(`UPDATE mcp_access_tokens SET expires_at = now() - interval '1 second' WHERE token_sha256 = $1`, [sha256(t.access_token)]);
       expect((await rest(t.access_token)).status).toBe(401);
@@ -399,6 +404,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
     });
 
     it('binds the token to the tenant chosen by a user with several tenants', async () => {
+      verifies('TENANT-1', 'AUDIT-3');
       const t = await tokensFor({ email: 'tech@msp.example', tenant: IDS.bank });
       const row = await db.query<{ tenant_id: string }>('SELECT tenant_id FROM mcp_access_tokens WHERE token_sha256 = $1', [sha256(t.access_token)]);
       expect(row.rows[0]!.tenant_id).toBe(IDS.bank);
@@ -413,6 +419,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
 
   describe('refresh tokens', () => {
     it('rotates on every use; a concurrent reuse within the grace window still gets an answer', async () => {
+      verifies('CONNECT-5');
       const t = await tokensFor();
       const [a, b] = await Promise.all([
         token({ grant_type: 'refresh_token', refresh_token: t.refresh_token, client_id: t.clientId }),
@@ -428,6 +435,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
     });
 
     it('detects reuse of a rotated refresh token after the grace window and revokes the whole family', async () => {
+      verifies('CONNECT-5');
       const t = await tokensFor();
       const r1 = await token({ grant_type: 'refresh_token', refresh_token: t.refresh_token, client_id: t.clientId });
       expect(r1.status).toBe(200);
@@ -467,6 +475,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
     });
 
     it("the product page's SQL revokes the user's tokens, and refresh cannot bring them back", async () => {
+      verifies('SESSION-2');
       const t = await tokensFor({ email: 'viewer@acme.example' });
       expect((await rest(t.access_token)).status).not.toBe(401);
       await db.query(`UPDATE mcp_access_tokens SET revoked_at=NOW() WHERE user_id='${IDS.viewer}'`);
@@ -532,6 +541,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
     });
 
     it('shows the client, its redirect host, the scopes in plain words and the data flow from the catalogue', async () => {
+      verifies('CONNECT-3', 'PRIV-4');
       const clientId = await newClient(['http://127.0.0.1:8080/cb']);
       const { consentHtml } = await authorize(authorizeUrl({ clientId, redirectUri: 'http://127.0.0.1:8080/cb', challenge: pkce().challenge }), { action: 'deny' });
       expect(consentHtml).toContain('rules-test');

@@ -29,6 +29,7 @@ import { DRIVERS } from './harness/db.js';
 import { spawnHub, type HubProcess } from './harness/hub.js';
 import { BrowserOAuthProvider, hubDatabase, withAuthorization, type Person } from './harness/mcp-oauth.js';
 import { createTlsProxy, type TlsProxy } from './harness/tls-proxy.js';
+import { verifies } from './harness/verifies.js';
 
 const ADMIN: Person = { email: 'admin@acme.example', password: 'acme admin password 1' };
 
@@ -348,6 +349,7 @@ describe('claude.ai’s shape: a web client at claude.ai’s callback, the bare 
   const challengeParam = (header: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(header)?.[1];
 
   it.each(['https://claude.ai/api/mcp/auth_callback', 'https://claude.com/api/mcp/auth_callback'])('%s: lazy auth from the bare URL, a refresh token without offline_access, a working refresh', async (callback) => {
+    verifies('CONNECT-1');
     const list = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
     // The connector URL is the bare hub URL: the first call is unauthenticated and says where to go.
     const first = await rpc(undefined, list);

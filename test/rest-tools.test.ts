@@ -11,6 +11,7 @@ import { createLogger } from '../hub/src/logger.js';
 import { startHub, type RunningHub } from '../hub/src/server.js';
 import { DRIVERS, freshDb, type TestDb } from './harness/db.js';
 import { buildFleet, EXPECTED_KPI, FLEET_EXPECTED, RAW_BODIES, TOR_IP, type Fleet } from './harness/fixtures.js';
+import { verifies } from './harness/verifies.js';
 
 describe.each(DRIVERS)('REST tools on %s', (driver) => {
   let db: TestDb;
@@ -49,6 +50,7 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
   });
 
   it('GET /v1/agents lists hosts with open alert counts; tag, status, hostname_contains, limit, offset', async () => {
+    verifies('TOOL-1');
     const all = await get('/v1/agents');
     expect(all.total).toBe(5);
     expect(all.agents.map((a: any) => `${a.hostname}:${a.open_alerts}`)).toEqual(['build_01:0', 'buildx01:0', 'db-01:2', 'web-01:2', 'web-02:1']);
@@ -60,6 +62,7 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
   });
 
   it('GET /v1/agents/:agent_id returns the host with its open alerts', async () => {
+    verifies('TOOL-2');
     const r = await get(`/v1/agents/${fleet.agents.db1}`);
     expect(r.agent).toMatchObject({ hostname: 'db-01', ip: '10.0.1.5', os: 'Rocky Linux 9', os_family: 'rhel', status: 'degraded', tags: ['prod', 'db'] });
     expect(r.open_alerts.map((a: any) => [a.severity, a.title])).toEqual([
@@ -69,6 +72,7 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
   });
 
   it('GET /v1/trust-score returns the score, six components and the 7-day delta', async () => {
+    verifies('TOOL-3');
     const r = await get('/v1/trust-score');
     expect(r.score).toBe(FLEET_EXPECTED.score);
     expect(r.delta_7d).toBe(FLEET_EXPECTED.delta7d);
@@ -76,6 +80,7 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
   });
 
   it('GET /v1/alerts lists open alerts newest first; severity, category, agent_id, limit, offset', async () => {
+    verifies('TOOL-4');
     const r = await get('/v1/alerts');
     expect(r.total).toBe(5);
     expect(r.alerts.map((a: any) => a.title)).toEqual(['Rootkit signature', 'Miner binary', 'World-writable config', 'Reboot', 'Password policy']);
@@ -88,6 +93,7 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
   });
 
   it('GET /v1/detections windows and filters: since, ack, src_ip, agent_id, kind, severity, limit, offset', async () => {
+    verifies('TOOL-5');
     const d = fleet.det;
     const ids = async (q: Record<string, string | number>) => (await get('/v1/detections', q)).detections.map((x: any) => x.id);
     expect(await ids({})).toEqual([d.brute, d.travel]);
@@ -104,6 +110,7 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
   });
 
   it('GET /v1/detections/:detection_id drills down with related auth events, similar findings and next steps', async () => {
+    verifies('TOOL-6');
     const r = await get(`/v1/detections/${fleet.det.brute}`);
     expect(r.detection).toMatchObject({ id: fleet.det.brute, src_ip: TOR_IP, target_user: 'root', acked_by: null });
     expect(r.agent.hostname).toBe('web-01');
@@ -114,6 +121,7 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
   });
 
   it('GET /v1/cves/kernel lists kernel CVEs with affected_hosts; min_severity, limit, offset', async () => {
+    verifies('TOOL-8');
     const r = await get('/v1/cves/kernel');
     expect(r.total).toBe(FLEET_EXPECTED.kernelCves);
     expect(r.cves.map((c: any) => [c.cve_id, c.affected_hosts, c.fixed_version])).toEqual([
@@ -125,6 +133,7 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
   });
 
   it('GET /v1/cves/os lists OS-package CVEs; ecosystem, package, min_severity, limit, offset', async () => {
+    verifies('TOOL-9');
     const r = await get('/v1/cves/os');
     expect(r.total).toBe(FLEET_EXPECTED.osCves);
     expect(r.cves[0]).toMatchObject({ cve_id: 'CVE-2024-3094', ecosystem: 'apt', package: 'xz-utils', severity: 'critical', cvss: 10, affected_hosts: 3 });
@@ -136,6 +145,7 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
   });
 
   it('GET /v1/sla returns every target with observed % and error budget', async () => {
+    verifies('TOOL-10');
     const r = await get('/v1/sla');
     expect(r.targets.map((t: any) => [t.name, t.observed_pct, t.error_budget_remaining_pct, t.status])).toEqual([
       ['API availability', 99.5, 50, 'met'],
@@ -146,11 +156,13 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
   });
 
   it('GET /v1/kpi-summary returns the morning snapshot', async () => {
+    verifies('TOOL-12');
     const r = await get('/v1/kpi-summary');
     expect(r).toMatchObject(EXPECTED_KPI);
   });
 
   it('GET /v1/audit-log searches events; event_type, actor_email_contains, since, limit, offset — and finds this test’s own calls', async () => {
+    verifies('TOOL-11', 'AUDIT-2');
     const ids = async (q: Record<string, string | number>) => (await get('/v1/audit-log', q)).events.map((e: any) => e.id);
     // The product page's routine: what did people of the MSP do in the last 24h?
     expect(await ids({ actor_email_contains: '@msp.example' })).toEqual([fleet.calls.kpi, fleet.audit.grant]);
@@ -172,6 +184,7 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
   });
 
   it('POST /v1/detections/:detection_id/acknowledge closes it once, idempotently, and audits it', async () => {
+    verifies('TOOL-7', 'SAFE-3');
     const first = await post(`/v1/detections/${fleet.det.process}/acknowledge`, { note: 'known cron job' });
     expect(first).toMatchObject({ detection_id: fleet.det.process, acknowledged: true, already_acknowledged: false, acked_by: 'analyst@acme.example' });
     const second = await post(`/v1/detections/${fleet.det.process}/acknowledge`, {});

@@ -19,6 +19,7 @@ import { DEMO_ACCOUNTS, seedDemo } from '../hub/src/seed/index.js';
 import { startHub, type RunningHub } from '../hub/src/server.js';
 import { FormAgent, formOf } from './harness/browser.js';
 import { freshDb, type TestDb } from './harness/db.js';
+import { verifies } from './harness/verifies.js';
 
 const NO_LIMITS = { maxBodyBytes: 65536, perToken: 0, perTenant: 0, windowSeconds: 60 };
 const ADMIN = DEMO_ACCOUNTS.find((a) => a.email === 'admin@acme.example')!;
@@ -149,6 +150,7 @@ describe('headers, and no raw token or tool argument in the database or the logs
   });
 
   it('runs every tool over REST and /mcp (valid and invalid calls, canaries in arguments)', async () => {
+    verifies('PRIV-2');
     const valid: Record<ToolName, () => Record<string, unknown>> = {
       monsys_list_agents: () => ({ tag: canary('tag'), hostname_contains: canary('hostname') }),
       monsys_get_agent: () => ({ agent_id: agentId }),
@@ -216,6 +218,7 @@ describe('headers, and no raw token or tool argument in the database or the logs
   }, 90_000);
 
   it('leaves no raw token, password or tool argument in any table; the ack note only where it is kept by design', async () => {
+    verifies('AUDIT-4', 'PRIV-2');
     const tables = await db.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
     );

@@ -13,6 +13,7 @@ import { createLogger } from '../hub/src/logger.js';
 import { seedDemo } from '../hub/src/seed/index.js';
 import { startHub, type RunningHub } from '../hub/src/server.js';
 import { freshDb, type TestDb } from './harness/db.js';
+import { verifies } from './harness/verifies.js';
 
 const PSEUDONYM = /^(host|ip|user|email)-[0-9a-f]{12}$/;
 
@@ -90,6 +91,7 @@ describe('sovereignty mode (pseudonymize)', () => {
   });
 
   it('lets no hostname, IP or e-mail address of the tenant appear anywhere in any output', () => {
+    verifies('PRIV-5');
     // Pseudonyms out first: "email-04…" would otherwise match a host called "mail-04".
     const text = JSON.stringify([...outputs.values()])
       .replace(/\b(host|ip|user|email)-[0-9a-f]{12}\b/g, '<pseudonym>')
@@ -106,6 +108,7 @@ describe('sovereignty mode (pseudonymize)', () => {
   });
 
   it('runs the unknown source-IP investigation on pseudonyms', async () => {
+    verifies('ROUTINE-2', 'PRIV-5');
     const drill = outputs.get('monsys_get_detection') as any;
     const ip = drill.detection.src_ip as string;
     expect(ip).toMatch(/^ip-/);

@@ -7,6 +7,7 @@ import { DRIVERS, type TestDb } from '../../../test/harness/db.js';
 import { callService, principalFor, RAW_BODIES, withFleetDb, type Fleet } from '../../../test/harness/fixtures.js';
 import type { Principal } from '../auth/tokens.js';
 import type { Queryable } from '../db/types.js';
+import { verifies } from '../../../test/harness/verifies.js';
 
 describe.each(DRIVERS)('monsys_audit_log_search on %s', (driver) => {
   let db: TestDb;
@@ -62,6 +63,7 @@ describe.each(DRIVERS)('monsys_audit_log_search on %s', (driver) => {
   });
 
   it('never returns another tenant’s events, and never a raw body', async () => {
+    verifies('PRIV-3');
     const all = await search({ since: '90d', limit: 500 });
     const text = JSON.stringify(all);
     expect(text).not.toContain(fleet.audit.bLogin);
@@ -71,6 +73,7 @@ describe.each(DRIVERS)('monsys_audit_log_search on %s', (driver) => {
   });
 
   it('never reads the body column at all', async () => {
+    verifies('PRIV-3');
     const seen: string[] = [];
     const spy: Queryable = {
       query: (sql, params) => {

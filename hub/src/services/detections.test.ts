@@ -10,6 +10,7 @@ import type { Principal } from '../auth/tokens.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { unacknowledgeDetection } from './detections.js';
 import { suggestNextSteps, type StepFacts } from './next-steps.js';
+import { verifies } from '../../../test/harness/verifies.js';
 
 describe.each(DRIVERS)('detection services on %s', (driver) => {
   let db: TestDb;
@@ -147,6 +148,7 @@ describe.each(DRIVERS)('detection services on %s', (driver) => {
       ).rows;
 
     it('acknowledges once, keeps the first acknowledgement on a second call, and audits once', async () => {
+      verifies('SAFE-3');
       const first = await callService(db, analyst, 'monsys_acknowledge_detection', { detection_id: fleet.det.travel, note: 'user was on a VPN' });
       expect(first).toMatchObject({ detection_id: fleet.det.travel, acknowledged: true, already_acknowledged: false, acked_by: 'analyst@acme.example' });
       const admin = principalFor(fleet.A, fleet.users.admin);
@@ -178,6 +180,7 @@ describe.each(DRIVERS)('detection services on %s', (driver) => {
     });
 
     it('reopens from the dashboard (audited), idempotently, and can be acknowledged again', async () => {
+      verifies('SAFE-3');
       const r = await unacknowledgeDetection({ db, principal: analyst }, fleet.det.travel);
       expect(r).toEqual({ detection_id: fleet.det.travel, reopened: true });
       expect(await unacknowledgeDetection({ db, principal: analyst }, fleet.det.travel)).toEqual({ detection_id: fleet.det.travel, reopened: false });

@@ -31,17 +31,19 @@ describe('trust cache', () => {
   });
 
   it('serves a stale answer once while one refresh runs, then the refreshed one', async () => {
+    // TTL 500 ms: stale after it, recomputed before answering only past 2 s, which a loaded machine's
+    // insert and timer cannot reach.
     invalidateTrust(db, tenant);
-    await cachedTrust(ctx, 50);
+    await cachedTrust(ctx, 500);
     await f().agent(tenant, { hostname: 'h3', ip: '10.0.0.3', tags: [], status: 'online' });
-    await new Promise((r) => setTimeout(r, 80));
-    const stale = await cachedTrust(ctx, 50);
+    await new Promise((r) => setTimeout(r, 600));
+    const stale = await cachedTrust(ctx, 500);
     expect(stale.facts.agents_total).toBe(2);
     // The refresh runs in the background; within the stale window later calls see its result.
     let refreshed = stale;
     for (let i = 0; i < 50 && refreshed.facts.agents_total !== 3; i++) {
       await new Promise((r) => setTimeout(r, 10));
-      refreshed = await cachedTrust(ctx, 50);
+      refreshed = await cachedTrust(ctx, 500);
     }
     expect(refreshed.facts.agents_total).toBe(3);
   });
