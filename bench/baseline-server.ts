@@ -15,9 +15,12 @@ import { HANDLERS } from '../hub/src/services/index.js';
 import { invokeTool } from '../hub/src/services/invoke.js';
 import { authenticate } from '../hub/src/auth/bearer.js';
 import type { Principal } from '../hub/src/auth/tokens.js';
+import { loadConfig } from '../hub/src/config.js';
 
 const [databaseUrl, principalJson] = process.argv.slice(2);
-const db = openPg(databaseUrl!, { max: 10 });
+// The hub's own settings from the same environment, so both cache the Trust Score alike.
+const config = loadConfig(process.env);
+const db = openPg(databaseUrl!, { max: 10, ...config.pg });
 const principal = JSON.parse(principalJson!) as Principal;
 const SECURED = '/secured/';
 
@@ -31,10 +34,10 @@ const server = createServer(async (req, res) => {
     if (secured) {
       // Tokens of `hub token issue` name no audience, so no audience list is needed.
       const caller = await authenticate(db, req.headers.authorization, []);
-      out = await invokeTool({ db }, caller, tool.name, Object.fromEntries(url.searchParams), 'rest');
+      out = await invokeTool({ db, config }, caller, tool.name, Object.fromEntries(url.searchParams), 'rest');
     } else {
       const handler = HANDLERS[tool.name] as (ctx: unknown, input: unknown) => Promise<unknown>;
-      out = await handler({ db, principal }, tool.input.parse(Object.fromEntries(url.searchParams)));
+      out = await handler({ db, principal, fleetFactsTtlMs: config.fleetFactsTtlMs }, tool.input.parse(Object.fromEntries(url.searchParams)));
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
   } catch {

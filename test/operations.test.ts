@@ -113,6 +113,12 @@ describe('operations', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must be a postgres:\/\/ URL/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig({ FLEET_FACTS_TTL_SECONDS: 'soon' })).toThrow(/FLEET_FACTS_TTL_SECONDS/);
+    expect(() => loadConfig({ FLEET_FACTS_TTL_SECONDS: '-1' })).toThrow(/FLEET_FACTS_TTL_SECONDS/);
+    expect(() => loadConfig({ PG_JIT_OFF: 'no' })).toThrow(/PG_JIT_OFF/);
+    expect(() => loadConfig({ PG_PREPARED_STATEMENTS: '0' })).toThrow(/PG_PREPARED_STATEMENTS/);
+    expect(loadConfig({ FLEET_FACTS_TTL_SECONDS: '30' }).fleetFactsTtlMs).toBe(30_000);
+    expect(loadConfig({}).pg).toEqual({ preparedStatements: true, jitOff: true });
     expect(loadConfig({ PORT: '9000', PUBLIC_URL: 'https://api.example.com/' }).publicUrl).toBe('https://api.example.com');
   });
 });

@@ -22,6 +22,12 @@ const Env = z.object({
   MCP_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** When set, /metrics needs it as a bearer token; otherwise /metrics answers loopback clients only. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Seconds a computed Trust Score / KPI snapshot serves (stale-while-revalidate); 0 = always live. */
+  FLEET_FACTS_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
+  /** Prepare parameterised statements per PostgreSQL connection; `false` behind a pooler that cannot keep them. */
+  PG_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
+  /** Send `-c jit=off` when connecting; `false` behind a pooler that refuses startup options. */
+  PG_JIT_OFF: z.enum(['true', 'false']).default('true'),
 });
 
 export interface HubConfig {
@@ -32,6 +38,10 @@ export interface HubConfig {
   databaseUrl?: string;
   dataDir: string;
   poolMax: number;
+  /** PostgreSQL connection options (db/pg.ts). */
+  pg: { preparedStatements: boolean; jitOff: boolean };
+  /** How long a computed Trust Score / KPI snapshot serves, in ms (services/trust.ts); 0 = always live. */
+  fleetFactsTtlMs: number;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   trustProxy: boolean;
   allowedOrigins: string[];
@@ -60,6 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: overrides.databaseUrl ?? e.DATABASE_URL,
     dataDir: resolve(overrides.dataDir ?? e.DATA_DIR),
     poolMax: overrides.poolMax ?? e.DB_POOL_MAX,
+    pg: overrides.pg ?? { preparedStatements: e.PG_PREPARED_STATEMENTS === 'true', jitOff: e.PG_JIT_OFF === 'true' },
+    fleetFactsTtlMs: overrides.fleetFactsTtlMs ?? e.FLEET_FACTS_TTL_SECONDS * 1000,
     logLevel: overrides.logLevel ?? e.LOG_LEVEL,
     trustProxy: overrides.trustProxy ?? e.TRUST_PROXY === 'true',
     metricsToken: overrides.metricsToken ?? e.METRICS_TOKEN,

@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPgDatabase, DRIVERS, freshDb, type TestDb } from './db.js';
 import { openPg } from '../../hub/src/db/pg.js';
+import { openDb } from '../../hub/src/db/index.js';
+import { loadConfig } from '../../hub/src/config.js';
 import { CommitOutcomeUnknownError, DatabaseUnavailableError } from '../../hub/src/db/types.js';
 import { UnavailableError } from '../../hub/src/errors.js';
 import { listMigrations, pendingMigrations, splitStatements } from '../../hub/src/db/migrate.js';
@@ -29,22 +31,24 @@ describe.each(DRIVERS)('database on %s', (driver) => {
 });
 
 describe('PostgreSQL connections', () => {
-  it('turn JIT off unless PG_JIT_OFF=false', async () => {
+  it('turn JIT off and prepare statements unless the configuration (PG_JIT_OFF, PG_PREPARED_STATEMENTS) says false', async () => {
     const created = await createPgDatabase();
-    const jit = async () => {
-      const db = openPg(created.url, { max: 1 });
+    const settings = async (env: Record<string, string>) => {
+      // As the hub opens it: the environment read by loadConfig, then openDb.
+      const db = await openDb({ ...loadConfig(env), databaseUrl: created.url, poolMax: 1 });
       try {
-        return (await db.query<{ jit: string }>('SHOW jit')).rows[0]!.jit;
+        const jit = (await db.query<{ jit: string }>('SHOW jit')).rows[0]!.jit;
+        await db.query('SELECT $1::int AS x', [1]);
+        const prepared = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows[0]!.n;
+        return { jit, prepared: prepared > 0 };
       } finally {
         await db.close();
       }
     };
     try {
-      expect(await jit()).toBe('off');
-      process.env.PG_JIT_OFF = 'false';
-      expect(await jit()).toBe('on'); // the server's default here
+      expect(await settings({})).toEqual({ jit: 'off', prepared: true });
+      expect(await settings({ PG_JIT_OFF: 'false', PG_PREPARED_STATEMENTS: 'false' })).toEqual({ jit: 'on', prepared: false }); // the server's default jit here
     } finally {
-      delete process.env.PG_JIT_OFF;
       await created.drop();
     }
   });

@@ -11,9 +11,10 @@ export interface DbConfig {
   databaseUrl?: string;
   dataDir: string;
   poolMax?: number;
+  pg?: { preparedStatements: boolean; jitOff: boolean };
 }
 
 export async function openDb(config: DbConfig): Promise<Db> {
-  if (config.databaseUrl) return openPg(config.databaseUrl, { max: config.poolMax });
+  if (config.databaseUrl) return openPg(config.databaseUrl, { max: config.poolMax, ...config.pg });
   return openPglite({ dataDir: config.dataDir });
 }

@@ -34,21 +34,6 @@ function wrap(err: unknown): never {
 /** Swallows a checked-out client's socket errors: the query in flight (or the next one) reports them. */
 const ignoreClientError = () => {};
 
-/**
- * Parameterised statements are prepared once per connection under a name derived from their text:
- * PostgreSQL then skips parsing and planning on later runs (the token lookup's four-way join went
- * from 0.42 to 0.08 ms). PG_PREPARED_STATEMENTS=false turns this off, for poolers that cannot keep
- * named statements (PgBouncer in transaction mode before 1.21).
- */
-const PREPARE = process.env.PG_PREPARED_STATEMENTS !== 'false';
-
-/**
- * JIT off for the hub's connections (a startup option; a connection string's own `options` win): the
- * hub's statements are short, and compiling one costs more than running it (the Trust Score's facts
- * spent ~50 of their ~100 ms at medium size compiling). PG_JIT_OFF=false sends no startup option,
- * for poolers that refuse it (PgBouncer without `options` in ignore_startup_parameters).
- */
-const jitOff = () => process.env.PG_JIT_OFF !== 'false';
 const statementNames = new Map<string, string>();
 function statementName(sql: string): string {
   let name = statementNames.get(sql);
@@ -56,10 +41,10 @@ function statementName(sql: string): string {
   return name;
 }
 
-async function run<T>(client: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+async function run<T>(client: pg.Pool | pg.PoolClient, sql: string, params: unknown[] | undefined, prepare: boolean): Promise<QueryResult<T>> {
   try {
     const r =
-      PREPARE && params?.length
+      prepare && params?.length
         ? await client.query({ name: statementName(sql), text: sql, values: params })
         : await client.query(sql, params as unknown[]);
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
@@ -68,21 +53,40 @@ async function run<T>(client: pg.Pool | pg.PoolClient, sql: string, params?: unk
   }
 }
 
-export function openPg(connectionString: string, options: { max?: number } = {}): Db & { poolStats(): { total: number; idle: number; waiting: number } } {
+export interface PgOptions {
+  max?: number;
+  /**
+   * Parameterised statements prepared once per connection under a name derived from their text:
+   * PostgreSQL then skips parsing and planning on later runs (the token lookup's four-way join went
+   * from 0.42 to 0.08 ms). Off for poolers that cannot keep named statements (PgBouncer in
+   * transaction mode before 1.21). Default on.
+   */
+  preparedStatements?: boolean;
+  /**
+   * JIT off for the hub's connections (a startup option; a connection string's own `options` win): the
+   * hub's statements are short, and compiling one costs more than running it (the Trust Score's facts
+   * spent ~50 of their ~100 ms at medium size compiling). Off for poolers that refuse startup options
+   * (PgBouncer without `options` in ignore_startup_parameters). Default on.
+   */
+  jitOff?: boolean;
+}
+
+export function openPg(connectionString: string, options: PgOptions = {}): Db & { poolStats(): { total: number; idle: number; waiting: number } } {
+  const prepare = options.preparedStatements ?? true;
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
     connectionTimeoutMillis: 3000,
     idleTimeoutMillis: 30_000,
-    ...(jitOff() ? { options: '-c jit=off' } : {}),
+    ...((options.jitOff ?? true) ? { options: '-c jit=off' } : {}),
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
   return {
     driver: 'pg',
-    query: (sql, params) => run(pool, sql, params),
+    query: (sql, params) => run(pool, sql, params, prepare),
     async exec(sql) {
-      await run(pool, sql);
+      await run(pool, sql, undefined, prepare);
     },
     async transaction(fn) {
       let client: pg.PoolClient;
@@ -94,12 +98,12 @@ export function openPg(connectionString: string, options: { max?: number } = {})
       // pg-pool listens for errors on idle clients only: a checked-out client whose server goes away
       // between two statements would otherwise emit an unhandled 'error' and crash the process.
       client.on('error', ignoreClientError);
-      const tx: Queryable = { query: (sql, params) => run(client, sql, params) };
+      const tx: Queryable = { query: (sql, params) => run(client, sql, params, prepare) };
       let broken: Error | undefined;
       try {
-        await run(client, 'BEGIN');
+        await run(client, 'BEGIN', undefined, prepare);
         const result = await fn(tx);
-        await run(client, 'COMMIT').catch((err: unknown) => {
+        await run(client, 'COMMIT', undefined, prepare).catch((err: unknown) => {
           throw err instanceof DatabaseUnavailableError ? new CommitOutcomeUnknownError('connection lost during COMMIT', { cause: err }) : err;
         });
         return result;

@@ -6,6 +6,8 @@ import type { ToolInput, ToolName, ToolOutput } from '../../../shared/index.js';
 export interface ServiceContext {
   db: Db;
   principal: Principal;
+  /** How long a computed Trust Score / KPI snapshot may serve (config FLEET_FACTS_TTL_SECONDS); absent = always live. */
+  fleetFactsTtlMs?: number;
 }
 
 /** One service function per tool: parsed input in, output matching the catalogue's output schema out. */

@@ -11,6 +11,7 @@ import { DatabaseUnavailableError, type Db } from '../db/types.js';
 import { Batcher, batcherPer } from '../db/batch.js';
 import { ForbiddenError, InsufficientScopeError, InternalError, NotFoundError, ToolError, UnavailableError, UserInputError } from '../errors.js';
 import { HANDLERS } from './index.js';
+import type { ServiceContext } from './context.js';
 import type { HubMetrics } from '../metrics.js';
 import { Pseudonymizer } from '../privacy/pseudonymize.js';
 
@@ -21,6 +22,8 @@ export interface InvokeDeps {
   metrics?: HubMetrics;
   /** Called with unexpected errors (logged as 500s); never with arguments or tokens. */
   onInternalError?: (err: unknown, tool: string) => void;
+  /** The settings services read (the hub's config; benchmarks pass their own). */
+  config?: { fleetFactsTtlMs: number };
 }
 
 /** JSON with object keys sorted at every depth, so equal arguments hash equally. */
@@ -77,12 +80,13 @@ export async function invokeTool(deps: InvokeDeps, principal: Principal, name: s
     const parsed = strictInput(tool).safeParse(rawArgs ?? {});
     if (!parsed.success) throw inputError(parsed.error);
     hashed = parsed.data;
-    const handler = HANDLERS[tool.name] as (ctx: { db: Db; principal: Principal }, input: unknown) => Promise<unknown>;
-    if (!principal.pseudonymize) return tool.output.parse(await handler({ db: deps.db, principal }, parsed.data));
+    const handler = HANDLERS[tool.name] as (ctx: ServiceContext, input: unknown) => Promise<unknown>;
+    const ctx: ServiceContext = { db: deps.db, principal, fleetFactsTtlMs: deps.config?.fleetFactsTtlMs };
+    if (!principal.pseudonymize) return tool.output.parse(await handler(ctx, parsed.data));
     // Sovereignty mode: pseudonyms in, real values for the service, pseudonyms out.
     const privacy = await Pseudonymizer.forTenant(deps.db, principal.tenantId);
     const input = await privacy.reveal(tool.input, parsed.data as Record<string, unknown>);
-    const output = tool.output.parse(await handler({ db: deps.db, principal }, input));
+    const output = tool.output.parse(await handler(ctx, input));
     return privacy.conceal(tool.output, output);
   } catch (err) {
     const mapped = toToolError(err, deps, tool.name);

@@ -232,12 +232,6 @@ export async function computeTrust(ctx: ServiceContext): Promise<{ output: ToolO
 
 type Trust = Awaited<ReturnType<typeof computeTrust>>;
 
-/**
- * How long a computed score serves before it is recomputed (FLEET_FACTS_TTL_SECONDS, default 15;
- * 0 turns the cache off). The output's computed_at / generated_at says when it was computed.
- */
-export const TRUST_TTL_MS = Number(process.env.FLEET_FACTS_TTL_SECONDS ?? 15) * 1000;
-
 interface Entry {
   at: number;
   value: Promise<Trust>;
@@ -247,11 +241,13 @@ interface Entry {
 const CACHE = new WeakMap<object, Map<string, Entry>>();
 
 /**
- * The Trust Score and its facts, cached per tenant for `ttlMs`. Once stale it is served one more time
+ * The Trust Score and its facts, cached per tenant for `ttlMs` (the context's `fleetFactsTtlMs`, from
+ * FLEET_FACTS_TTL_SECONDS; absent or 0: always computed). The output's computed_at / generated_at says
+ * when it was computed. Once stale it is served one more time
  * while a single refresh runs (stale-while-revalidate), so concurrent callers never queue behind the
  * aggregate; past 4 × ttl it is recomputed before answering.
  */
-export async function cachedTrust(ctx: ServiceContext, ttlMs = TRUST_TTL_MS): Promise<Trust> {
+export async function cachedTrust(ctx: ServiceContext, ttlMs = ctx.fleetFactsTtlMs ?? 0): Promise<Trust> {
   if (ttlMs <= 0) return computeTrust(ctx);
   let perDb = CACHE.get(ctx.db);
   if (!perDb) CACHE.set(ctx.db, (perDb = new Map()));
