@@ -14,7 +14,7 @@ export interface FieldTag {
   untrusted?: boolean;
 }
 
-export const FIELD_TAGS = z.registry<FieldTag>();
+const FIELD_TAGS = z.registry<FieldTag>();
 
 /** Tags a schema in place and returns it. Tag a leaf once; wrappers (nullable, optional) inherit. */
 export function tagged<T extends z.ZodType>(schema: T, tag: FieldTag): T {
@@ -22,35 +22,27 @@ export function tagged<T extends z.ZodType>(schema: T, tag: FieldTag): T {
   return schema;
 }
 
-export interface TaggedField {
-  /** e.g. `detection.target_user`, `alerts[].description` */
-  path: string;
-  tag: FieldTag;
+/** The schema a nullable, optional, default or readonly wrapper wraps; undefined for any other schema. */
+function wrapped(s: z.ZodType): z.ZodType | undefined {
+  if (s instanceof z.ZodNullable || s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodReadonly) return s.unwrap() as z.ZodType;
+  return undefined;
 }
 
-type Def = { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType; innerType?: z.ZodType; in?: z.ZodType };
-const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;
-
-/** The tag of a leaf, looking through nullable/optional/default wrappers; structural for enums, numbers, booleans. */
-export function tagOf(schema: z.ZodType): FieldTag | undefined {
-  for (let s: z.ZodType | undefined = schema; s; ) {
+/** The tag of a leaf, looking through wrappers; metric for numbers, structural for enums, literals and booleans. */
+function tagOf(schema: z.ZodType): FieldTag | undefined {
+  for (let s: z.ZodType | undefined = schema; s; s = wrapped(s)) {
     const own = FIELD_TAGS.get(s);
     if (own) return own;
-    const d = defOf(s);
-    if (d.type === 'nullable' || d.type === 'optional' || d.type === 'default' || d.type === 'readonly') s = d.innerType;
-    else if (d.type === 'number' || d.type === 'int' || d.type === 'bigint') return { kind: 'metric' };
-    else if (d.type === 'boolean' || d.type === 'enum' || d.type === 'literal') return { kind: 'structural' };
-    else return undefined;
+    if (s instanceof z.ZodNumber || s instanceof z.ZodBigInt) return { kind: 'metric' };
+    if (s instanceof z.ZodBoolean || s instanceof z.ZodEnum || s instanceof z.ZodLiteral) return { kind: 'structural' };
   }
   return undefined;
 }
 
+/** The schema below its wrappers, stopping at a tagged one (a tag on a wrapper holds for what it wraps). */
 function unwrap(schema: z.ZodType): z.ZodType {
   let s = schema;
-  for (let d = defOf(s); d.type === 'nullable' || d.type === 'optional' || d.type === 'default' || d.type === 'readonly'; d = defOf(s)) {
-    if (FIELD_TAGS.get(s)) break;
-    s = d.innerType!;
-  }
+  for (let inner = wrapped(s); inner && !FIELD_TAGS.get(s); inner = wrapped(s)) s = inner;
   return s;
 }
 
@@ -59,9 +51,8 @@ export function fieldsOf(schema: z.ZodType, path = ''): { path: string; tag: Fie
   const tag = FIELD_TAGS.get(schema);
   if (tag) return [{ path, tag }];
   const s = unwrap(schema);
-  const d = defOf(s);
-  if (d.type === 'object') return Object.entries(d.shape!).flatMap(([k, v]) => fieldsOf(v, path ? `${path}.${k}` : k));
-  if (d.type === 'array') return fieldsOf(d.element!, `${path}[]`);
+  if (s instanceof z.ZodObject) return Object.entries(s.shape as Record<string, z.ZodType>).flatMap(([k, v]) => fieldsOf(v, path ? `${path}.${k}` : k));
+  if (s instanceof z.ZodArray) return fieldsOf(s.element as z.ZodType, `${path}[]`);
   return [{ path, tag: tagOf(s) }];
 }
 
@@ -81,16 +72,19 @@ export function mapFields(
   const tag = FIELD_TAGS.get(schema);
   if (tag) return fn(tag, value, path);
   const s = unwrap(schema);
-  const d = defOf(s);
-  if (d.type === 'object' && typeof value === 'object') {
+  if (s instanceof z.ZodObject && typeof value === 'object') {
+    const shape = s.shape as Record<string, z.ZodType>;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const child = d.shape![k];
+      const child = shape[k];
       out[k] = child ? mapFields(child, v, fn, path ? `${path}.${k}` : k, prune) : v;
     }
     return out;
   }
-  if (d.type === 'array' && Array.isArray(value)) return value.map((v) => mapFields(d.element!, v, fn, `${path}[]`, prune));
+  if (s instanceof z.ZodArray && Array.isArray(value)) {
+    const element = s.element as z.ZodType;
+    return value.map((v) => mapFields(element, v, fn, `${path}[]`, prune));
+  }
   const leafTag = tagOf(s);
   return leafTag ? fn(leafTag, value, path) : value;
 }

@@ -1,4 +1,4 @@
-/** CLI commands for fleet data in (issue #9): enrollment tokens and OSV import. */
+/** CLI commands for fleet data in: enrollment tokens and OSV import (docs/ingest.md). */
 import type { Command } from 'commander';
 import { findTenant } from '../admin/accounts.js';
 import { issueEnrollmentToken, listEnrollmentTokens, revokeEnrollmentToken } from '../ingest/tokens.js';

@@ -1,5 +1,5 @@
 /**
- * OAuth 2.1 authorization server (issue #3), mounted by app.ts before the REST API:
+ * OAuth 2.1 authorization server, mounted by app.ts before the REST API:
  * discovery (metadata.ts), registration (register.ts + provider), authorize with the login and
  * consent pages (authorize.ts), token and revocation (provider), /settings/mcp-tokens (settings.ts).
  * See docs/adr/0002-oauth-server.md.

@@ -63,9 +63,6 @@ const BY_OS_ID: Record<string, DistroDef> = {
   'opensuse-tumbleweed': { manager: 'zypper', family: 'suse', distro: 'opensuse-tumbleweed', osvRelease: () => null, hostRelease: () => null },
 };
 
-/** The OSV ecosystems this hub imports: the distribution names of the product page's apt/dnf/apk/zypper. */
-export const OSV_DISTROS = [...Object.keys(BY_OSV_NAME), 'openSUSE'] as const;
-
 /** Maps an OSV ecosystem string to its target, or null for ecosystems we do not match (npm, PyPI, …). */
 export function fromOsvEcosystem(ecosystem: string): DistroTarget | null {
   const [name = '', ...suffix] = ecosystem.split(':');

@@ -49,7 +49,7 @@ export interface SeededUser {
   key: string;
 }
 
-/** The demo fleet is ~550 hosts; benchmark scales take 100 hosts per scale unit (issue 6: 10 ≈ 1k, 100 ≈ 10k). */
+/** The demo fleet is ~550 hosts; benchmark scales take 100 hosts per scale unit (the benchmark's medium 10 ≈ 1k, large 100 ≈ 10k). */
 export function agentTotal(scale: number): number {
   return Math.max(550, Math.round(100 * scale));
 }

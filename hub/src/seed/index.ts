@@ -1,5 +1,5 @@
 /**
- * Demo data (issue 2) with a size knob for benchmarks (issue 6).
+ * Demo data with a size knob for benchmarks (docs/performance.md).
  *
  * One MSP with three tenants: acme and eu-bank opted in to the connector, gov-agency
  * opted out. The stories (the Tor exit 185.220.101.42, impossible travel, a new admin
@@ -51,7 +51,7 @@ export const DEMO_ACCOUNTS: { email: string; password: string; tenants: string[]
 
 /**
  * Volume per unit of scale, split over the tenants by weight. Scale 10 and 100 give
- * issue 6's medium (≈1k hosts, 200k detections, 1M auth events) and large sizes.
+ * the benchmark's medium (≈1k hosts, 200k detections, 1M auth events) and large sizes.
  */
 export const VOLUME_PER_SCALE = { alerts: 1_500, detections: 20_000, authEvents: 100_000 } as const;
 
@@ -129,7 +129,7 @@ export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<SeedS
     log(`history: ${observations} SLA observations, 30 days of trust score, ${audit} audit events`);
     return { tenants: tenants.length, users: users.length, agents, alerts, detections, authEvents };
   });
-  // Fresh statistics, so the first queries (and issue 6's EXPLAINs) plan on the real sizes.
+  // Fresh statistics, so the first queries (and the benchmark's EXPLAINs) plan on the real sizes.
   await db.query('ANALYZE');
   const ms = Math.round(performance.now() - started);
   log(`seeded in ${ms} ms`);

@@ -417,7 +417,7 @@ describe.each(DRIVERS)('demo data on %s', (driver) => {
   }, 120_000);
 
   // The literal check (scale 2 against 1) on PostgreSQL; PGlite checks the same arithmetic at 0.5 against 1, in half the time.
-  it('scales the event volume linearly (twice the scale, twice the bulk) and the fleet to issue 6\u2019s sizes', async () => {
+  it('scales the event volume linearly (twice the scale, twice the bulk) and the fleet to the benchmark\u2019s sizes', async () => {
     const other = driver === 'pg' ? 2 : 0.5;
     const db2 = await freshDb(driver);
     try {
@@ -435,7 +435,7 @@ describe.each(DRIVERS)('demo data on %s', (driver) => {
       expect(big.alerts / small.alerts).toBeGreaterThan(1.75);
       expect(s2.detections).toBe(await num(db2, 'SELECT count(*)::int AS n FROM detected_events'));
       expect(s2.authEvents).toBe(await num(db2, 'SELECT count(*)::int AS n FROM auth_events'));
-      // Hosts: the demo fleet (550) up to scale 5.5, then 100 per unit: issue 6's medium (10 ≈ 1k) and large (100 ≈ 10k).
+      // Hosts: the demo fleet (550) up to scale 5.5, then 100 per unit: the benchmark's medium (10 ≈ 1k) and large (100 ≈ 10k).
       expect(s2.agents).toBe(550);
       expect([agentTotal(10), agentTotal(100)]).toEqual([1000, 10_000]);
       expect([VOLUME_PER_SCALE.detections * 10, VOLUME_PER_SCALE.authEvents * 10]).toEqual([200_000, 1_000_000]);

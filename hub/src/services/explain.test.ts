@@ -3,7 +3,7 @@
  * from real calls of all 12 tools (and the dashboard's un-acknowledge), then EXPLAINed with
  * sequential scans disabled. A plan that still scans a tenant table sequentially, or reads an
  * index without a tenant_id condition (a full index scan), has no tenant-scoped index to use.
- * (Issue 6 checks the chosen plans at 2M rows; this catches a missing index path early.)
+ * (bench/explain.ts checks the chosen plans at 2M rows; this catches a missing index path early.)
  */
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE, type ToolName } from '../../../shared/index.js';

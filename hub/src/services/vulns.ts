@@ -6,7 +6,7 @@
  *
  * The entries come from open_cves (migration 005), which triggers on vuln_matches and
  * vuln_advisories keep equal to that grouping, one row per entry and min_severity; so a call
- * reads the tenant's entries, not its matches (issue 6: 21–36 ms at 10k hosts before, ~0.1 ms now).
+ * reads the tenant's entries, not its matches (the measurements are in docs/performance.md).
  */
 import type { Severity } from '../../../shared/index.js';
 import type { ServiceContext, ToolHandler } from './context.js';

@@ -1,9 +1,9 @@
 -- 005: open CVEs per tenant, kept up to date by triggers, so monsys_list_kernel_cves and
 -- monsys_list_os_cves read the tenant's entries in index order instead of grouping every open
--- vuln_matches row of the tenant on each call (issue 6: 21–36 ms at 10k hosts, ~1 ms at 550).
+-- vuln_matches row of the tenant on each call (docs/performance.md has the measurements).
 --
--- Function bodies below keep every semicolon off the end of its line (a comment follows it): when
--- this was written, migrate.ts split files at line-final semicolons. It now skips dollar-quoted bodies.
+-- Function bodies below keep every semicolon off the end of its line (a comment follows it), so the
+-- file also splits correctly with a splitter that does not know dollar quoting.
 
 -- An entry is what vulns.ts grouped by: (cve_id, package) of kernel advisories, (cve_id, package,
 -- ecosystem) of the others, over open matches (resolved_at IS NULL) of advisories not withdrawn.

@@ -1,8 +1,7 @@
 -- 006: detections counted per tenant, UTC hour, kind and severity, kept up to date by triggers, so
 -- the Trust Score's 30-day facts and monsys_list_detections' total read at most a few thousand
 -- counters plus the detections of one partial hour, instead of every detection in the window
--- (issue 6: the Trust Score's SQL read ~700k detections per tenant at 10k hosts, 2.8 s, by a
--- sequential scan; the 24-hour total grew 3x from 550 to 10k hosts).
+-- (ADR 0006 and docs/performance.md give the measurements that led here).
 --
 -- A row counts the tenant's detections with detected_at in [hour, hour + 1h), split by their
 -- acknowledgement: every detection is in exactly one of the three counters. "On time" is the
