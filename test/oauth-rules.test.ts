@@ -15,6 +15,7 @@ import { loadConfig } from '../hub/src/config.js';
 import { createLogger } from '../hub/src/logger.js';
 import { startHub, type RunningHub } from '../hub/src/server.js';
 import { FormAgent, formOf } from './harness/browser.js';
+import { oauthFlow, pkce } from './harness/oauth-flow.js';
 import { DRIVERS, freshDb, type TestDb } from './harness/db.js';
 import { verifies } from './harness/verifies.js';
 
@@ -47,10 +48,6 @@ async function fixtures(db: TestDb): Promise<void> {
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-const pkce = () => {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-};
 
 describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
   let db: TestDb;
@@ -68,74 +65,8 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
     await db?.close();
   });
 
-  async function register(body: object): Promise<{ status: number; json: Record<string, any>; headers: Headers }> {
-    const res = await fetch(`${url}/mcp/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: res.status, json: (await res.json()) as Record<string, any>, headers: res.headers };
-  }
-
-  async function token(form: Record<string, string>): Promise<{ status: number; json: Record<string, any>; headers: Headers }> {
-    const res = await fetch(`${url}/mcp/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
-    return { status: res.status, json: (await res.json()) as Record<string, any>, headers: res.headers };
-  }
-
+  const { register, token, authorizeUrl, authorize, newClient, tokensFor } = oauthFlow(() => url, { email: 'admin@acme.example', password: PASSWORD });
   const rest = (accessToken: string, path = '/v1/trust-score') => fetch(`${url}${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
-
-  function authorizeUrl(p: { clientId: string; redirectUri: string; challenge?: string; method?: string; scope?: string; resource?: string; state?: string }): string {
-    const q = new URLSearchParams({ client_id: p.clientId, redirect_uri: p.redirectUri, response_type: 'code', state: p.state ?? 'st-123' });
-    if (p.challenge !== undefined) q.set('code_challenge', p.challenge);
-    if (p.method !== undefined || p.challenge !== undefined) q.set('code_challenge_method', p.method ?? 'S256');
-    if (p.scope !== undefined) q.set('scope', p.scope);
-    if (p.resource !== undefined) q.set('resource', p.resource);
-    return `${url}/mcp/oauth/authorize?${q}`;
-  }
-
-  interface Flow {
-    agent?: FormAgent;
-    email?: string;
-    password?: string;
-    tenant?: string;
-    action?: 'approve' | 'deny';
-    /** Optional scopes whose consent checkbox the user unticks. */
-    untick?: string[];
-  }
-
-  /** Drives authorize → login → consent; returns where the browser is sent back to (or the page it stopped on). */
-  async function authorize(authUrl: string, f: Flow = {}) {
-    const agent = f.agent ?? new FormAgent(url);
-    let page = await agent.go(authUrl);
-    if (page.location) return { agent, page, location: page.location };
-    if (/id="sign-in"/.test(page.html)) {
-      const { action, fields } = formOf(page.html);
-      page = await agent.go(action, { form: { ...fields, email: f.email ?? 'admin@acme.example', password: f.password ?? PASSWORD } });
-      if (page.location || !/id="approve"|id="deny"/.test(page.html)) return { agent, page, location: page.location };
-    }
-    const { action, fields } = formOf(page.html);
-    const tenant = f.tenant ?? /name="tenant" value="([^"]+)"[^>]*checked/.exec(page.html)?.[1] ?? '';
-    const consentHtml = page.html;
-    for (const s of f.untick ?? []) delete fields[`scope:${s}`];
-    page = await agent.go(action, { form: { ...fields, tenant, action: f.action ?? 'approve' } });
-    return { agent, page, location: page.location, consentHtml };
-  }
-
-  async function newClient(redirectUris = ['http://127.0.0.1:8080/cb'], extra: object = {}): Promise<string> {
-    const r = await register({ client_name: 'rules-test', redirect_uris: redirectUris, ...extra });
-    expect(r.status, JSON.stringify(r.json)).toBe(201);
-    return r.json.client_id as string;
-  }
-
-  /** A whole authorization code flow; returns the token response. */
-  async function tokensFor(o: { email?: string; tenant?: string; scope?: string; resource?: string; clientId?: string; redirectUri?: string; untick?: string[] } = {}) {
-    const redirectUri = o.redirectUri ?? 'http://127.0.0.1:8080/cb';
-    const clientId = o.clientId ?? (await newClient([redirectUri]));
-    const { verifier, challenge } = pkce();
-    const { location } = await authorize(authorizeUrl({ clientId, redirectUri, challenge, scope: o.scope, resource: o.resource }), { email: o.email, tenant: o.tenant, untick: o.untick });
-    expect(location, 'redirected back to the client').toBeDefined();
-    const code = location!.searchParams.get('code')!;
-    expect(code).toBeTruthy();
-    const t = await token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier, ...(o.resource ? { resource: o.resource } : {}) });
-    expect(t.status, JSON.stringify(t.json)).toBe(200);
-    return { ...t.json, clientId, redirectUri, code, verifier } as Record<string, any>;
-  }
 
   describe('metadata', () => {
     it('serves RFC 8414 metadata at the root with our endpoints, scopes, S256 only and no OpenID fields', async () => {

@@ -1,7 +1,7 @@
 /** Derived names and paths: per hub and profile, never shared between tenants. */
 import { describe, expect, it } from 'vitest';
 import { BridgeError } from './errors.js';
-import { checkProfile, keychainService, loginCommand, mcpResource, normalizeHubUrl, serverEntryName, tokenFileName } from './names.js';
+import { checkProfile, keychainService, loginCommand, apiResource, normalizeHubUrl, serverEntryName, tokenFileName } from './names.js';
 import { cacheDir, claudeConfigPath, stateDir } from './paths.js';
 
 describe('names', () => {
@@ -12,7 +12,7 @@ describe('names', () => {
     expect(() => normalizeHubUrl('http://api.monsys.ai')).toThrow(/must use https/);
     expect(() => normalizeHubUrl('https://u:p@api.monsys.ai')).toThrow(BridgeError);
     expect(() => normalizeHubUrl('not a url')).toThrow(/Invalid --hub/);
-    expect(mcpResource('https://api.monsys.ai')).toBe('https://api.monsys.ai/mcp');
+    expect(apiResource('https://api.monsys.ai')).toBe('https://api.monsys.ai/v1');
   });
 
   it('gives every hub and profile its own keychain item, file and config entry', () => {

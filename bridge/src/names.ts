@@ -49,9 +49,12 @@ export function normalizeHubUrl(raw: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-/** The MCP resource the token is bound to. @see RFC 8707 §2 (resource parameter) */
-export function mcpResource(hub: string): string {
-  return `${hub}/mcp`;
+/**
+ * The resource the bridge's token is bound to: the hub's REST API, the door the bridge calls (the hub
+ * refuses a token at a door it was not issued for). @see RFC 8707 §2 (resource parameter)
+ */
+export function apiResource(hub: string): string {
+  return `${hub}/v1`;
 }
 
 /** One keychain item per hub and profile, so two tenants (or two hubs) never share a token. */

@@ -8,7 +8,7 @@ import * as oauth from 'oauth4webapi';
 import { BridgeError } from './errors.js';
 import { oauthFetch } from './http.js';
 import { info } from './log.js';
-import { isLoopbackHost, mcpResource } from './names.js';
+import { isLoopbackHost, apiResource } from './names.js';
 import type { BridgeState } from './state.js';
 import type { StoredToken } from './token-store.js';
 
@@ -98,7 +98,7 @@ export async function login(o: LoginOptions): Promise<StoredToken> {
       state: expectedState,
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
-      resource: mcpResource(o.hub),
+      resource: apiResource(o.hub),
     }).toString();
 
     info(`Sign in to monsys (profile "${o.profile}") in your browser. If no browser opens, open this URL:\n\n  ${url.href}\n`);
@@ -120,7 +120,7 @@ export async function login(o: LoginOptions): Promise<StoredToken> {
     }
     try {
       const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, listener.redirectUri, verifier, {
-        additionalParameters: { resource: mcpResource(o.hub) },
+        additionalParameters: { resource: apiResource(o.hub) },
         ...requestOptions(o.hub),
       });
       const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
@@ -143,7 +143,7 @@ export async function refresh(current: StoredToken): Promise<StoredToken> {
   let tokens: oauth.TokenEndpointResponse;
   try {
     const response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), current.refresh_token, {
-      additionalParameters: { resource: mcpResource(current.hub) },
+      additionalParameters: { resource: apiResource(current.hub) },
       ...requestOptions(current.hub),
     });
     tokens = await oauth.processRefreshTokenResponse(as, client, response);

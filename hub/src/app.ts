@@ -74,20 +74,23 @@ export async function createApp(
   };
 }
 
-/** /metrics is for the operator: loopback callers, or anyone presenting METRICS_TOKEN. */
+/** /metrics is for the operator: loopback callers that no proxy forwarded, or anyone presenting METRICS_TOKEN. */
 function metricsAllowed(req: express.Request, token: string | undefined): boolean {
   if (token) {
     const sent = Buffer.from(/^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '');
     const want = Buffer.from(token);
     return sent.length === want.length && timingSafeEqual(sent, want);
   }
+  // A reverse proxy on the same host connects from loopback for every client it forwards, and says so
+  // in its forwarding headers: a forwarded request is never a local operator's.
+  if (req.get('x-forwarded-for') !== undefined || req.get('forwarded') !== undefined || req.get('x-real-ip') !== undefined) return false;
   const ip = req.socket.remoteAddress ?? '';
   return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
 }
 
 function errorHandler(deps: HubDeps): express.ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const r = errorReply(deps, err, Boolean(req.get('authorization')), res.locals.requestId as string | undefined);
+    const r = errorReply(deps, err, Boolean(req.get('authorization')), res.locals.requestId as string | undefined, /^\/v1(\/|$)/.test(req.path) ? '/v1' : '');
     res.status(r.status).set(r.headers).json(r.body);
   };
 }

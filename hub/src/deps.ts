@@ -10,4 +10,5 @@ export interface HubDeps {
   logger: Logger;
   metrics?: HubMetrics;
   onInternalError?: (err: unknown, tool: string) => void;
+  onCallLogFailure?: (err: unknown, tool: string) => void;
 }

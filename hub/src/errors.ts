@@ -70,8 +70,23 @@ export class TenantOptedOutError extends ForbiddenError {
 }
 
 export class RateLimitError extends ToolError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('rate_limited', `Too many tool calls. Retry after ${retryAfterSeconds} seconds.`, { retry_after: retryAfterSeconds });
+  constructor(readonly retryAfterSeconds: number, what = 'tool calls') {
+    super('rate_limited', `Too many ${what}. Retry after ${retryAfterSeconds} seconds.`, { retry_after: retryAfterSeconds });
+  }
+}
+
+/**
+ * The call's row could not be written to the call log. Every call is logged (the product page's
+ * promise, and the rate limit's evidence), so an unrecorded call is not answered as a success.
+ */
+export class CallNotRecordedError extends ToolError {
+  constructor(changed: boolean) {
+    super(
+      'database_unavailable',
+      'The monsys hub could not record this call in its audit log, so its answer is withheld. Retry in a few seconds.' +
+        (changed ? ' The change itself may have been stored; repeating it is safe.' : ''),
+      { recorded: false },
+    );
   }
 }
 

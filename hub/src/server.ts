@@ -37,6 +37,7 @@ export async function startHub(config: HubConfig, options: { db?: Db; logger?: L
     config,
     logger,
     onInternalError: (err, tool) => logger.error({ tool, err: errorFields(err) }, 'tool failed'),
+    onCallLogFailure: (err, tool) => logger.error({ tool, err: errorFields(err) }, 'call log row not written; the call was answered with an error'),
   });
   server.on('request', handler);
   // The embedded database is this process's alone: the CLI reaches it through a local socket.

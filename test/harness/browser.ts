@@ -63,7 +63,11 @@ export class FormAgent {
   readonly jar = new Map<string, string>();
   /** Every Set-Cookie line received, to check cookie attributes. */
   readonly setCookies: string[] = [];
-  constructor(readonly origin: string) {}
+  /** `fetchFn`: e.g. undici's fetch with a dispatcher bound to another local address (another client). */
+  constructor(
+    readonly origin: string,
+    private readonly fetchFn: typeof globalThis.fetch = fetch,
+  ) {}
 
   private store(res: Response): void {
     for (const line of res.headers.getSetCookie()) {
@@ -87,7 +91,7 @@ export class FormAgent {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       headers.origin ??= this.origin;
     }
-    const res = await fetch(new URL(url, this.origin), { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const res = await this.fetchFn(new URL(url, this.origin), { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     this.store(res);
     return res;
   }

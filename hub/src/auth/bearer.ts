@@ -9,14 +9,18 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
-/** The resources a token of this hub may name as its audience (RFC 8707): the hub, its MCP endpoint, its REST API. */
-export function hubAudiences(publicUrl: string): string[] {
-  return [publicUrl, `${publicUrl}/mcp`, `${publicUrl}/v1`];
+/**
+ * The audiences (RFC 8707 resources) a door accepts: a token is good at the door it was issued for.
+ * The MCP endpoint is served at /mcp and at the hub's root, so both name it; the REST API (which the
+ * desktop bridge calls) is /v1. A token leaked from one kind of client cannot be replayed at the other door.
+ */
+export function doorAudiences(publicUrl: string, door: 'rest' | 'mcp'): string[] {
+  return door === 'mcp' ? [publicUrl, `${publicUrl}/mcp`] : [`${publicUrl}/v1`];
 }
 
 /**
- * Verifies the request's token and that it was issued for this hub: an OAuth token
- * carries its audience (RFC 8707 resource); tokens minted by `hub token issue` have none.
+ * Verifies the request's token and that it was issued for this door: an OAuth token carries its
+ * audience (RFC 8707 resource); tokens minted by `hub token issue` (automation) have none and serve both.
  */
 export async function authenticate(db: Queryable, authorization: string | undefined, audiences: readonly string[]): Promise<Principal> {
   const principal = await verifyAccessToken(db, bearerToken(authorization));

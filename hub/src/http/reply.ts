@@ -61,7 +61,8 @@ export interface ErrorReply {
  * The one place that turns errors into HTTP responses for the JSON API (Express's error handler and the
  * fast path both answer with it). Unexpected errors are logged here, without the request.
  */
-export function errorReply(deps: HubDeps, err: unknown, tokenSent: boolean, reqId: string | undefined): ErrorReply {
+/** `resourcePath`: the protected resource the request was for ('/v1' for the REST API), named by challenges. */
+export function errorReply(deps: HubDeps, err: unknown, tokenSent: boolean, reqId: string | undefined, resourcePath = ''): ErrorReply {
   const plain = (status: number, code: string, message: string): ErrorReply => ({ status, headers: { 'Cache-Control': 'no-store' }, body: { error: { code, message } } });
   let e: ToolError;
   let unreadable: ReturnType<typeof clientError>;
@@ -78,7 +79,7 @@ export function errorReply(deps: HubDeps, err: unknown, tokenSent: boolean, reqI
     e = new InternalError();
   }
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
-  const metadata = resourceMetadataUrl(deps.config.publicUrl);
+  const metadata = resourceMetadataUrl(deps.config.publicUrl, resourcePath);
   if (e.code === 'invalid_token') {
     headers['WWW-Authenticate'] = authenticationChallenge(tokenSent, metadata);
   } else if (e.code === 'insufficient_scope') {

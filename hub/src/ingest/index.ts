@@ -10,7 +10,8 @@ import express from 'express';
 import type { z } from 'zod';
 import { bearerToken } from '../auth/bearer.js';
 import type { HubDeps } from '../deps.js';
-import { UserInputError } from '../errors.js';
+import { RateLimitError, UserInputError } from '../errors.js';
+import { admit } from '../http/rate-limit.js';
 import { Events, Heartbeat, Inventory, LIMITS } from './schemas.js';
 import { recordHeartbeat, replaceInventory, storeEvents } from './store.js';
 import { verifyEnrollmentToken, type AgentPrincipal } from './tokens.js';
@@ -40,7 +41,11 @@ export function mountIngest(app: express.Express, deps: HubDeps): void {
     // The token is checked before the body is read, so an unauthenticated caller cannot make the hub parse megabytes.
     const authenticate: express.RequestHandler = async (req, res, next) => {
       res.locals.route = `/v1/ingest/${path}`;
-      res.locals.agent = await verifyEnrollmentToken(deps.db, bearerToken(req.get('authorization')));
+      const agent = await verifyEnrollmentToken(deps.db, bearerToken(req.get('authorization')));
+      const { perToken, windowSeconds } = deps.config.ingestLimit;
+      const admitted = await admit(deps.db, [{ bucket: `ingest:token:${agent.tokenId}`, cap: perToken, windowSeconds }]);
+      if (admitted.retryAfter) throw new RateLimitError(admitted.retryAfter, 'ingest requests for this enrollment token');
+      res.locals.agent = agent;
       next();
     };
     app.post(`/v1/ingest/${path}`, authenticate, express.json({ limit }), async (req, res) => {

@@ -18,7 +18,15 @@ export const LIMITS = {
 } as const;
 
 const Ip = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
-const Time = z.iso.datetime({ offset: true });
+/** How far ahead of the hub's clock an agent's clock may run before its times are refused. */
+export const CLOCK_SKEW_SECONDS = 300;
+/**
+ * A time the agent observed: never in the future (beyond clock skew), or a detection dated 2099 would
+ * head every "newest first" list and every "last 24 h" window for ever.
+ */
+const Time = z.iso
+  .datetime({ offset: true })
+  .refine((v) => Date.parse(v) <= Date.now() + CLOCK_SKEW_SECONDS * 1000, `must not be in the future (more than ${CLOCK_SKEW_SECONDS / 60} minutes ahead of the hub's clock)`);
 const Country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "DE"');
 const text = (max: number) => z.string().min(1).max(max);
 

@@ -7,7 +7,7 @@ import { ToolError, UserInputError } from '../errors.js';
 import { fromOsRelease, OS_RELEASE_IDS, type DistroTarget } from '../osv/ecosystems.js';
 import { matchAgents } from '../osv/match.js';
 import type { Events, Heartbeat, Inventory } from './schemas.js';
-import { bindAgent, type AgentPrincipal } from './tokens.js';
+import { AgentMismatchError, bindAgent, type AgentPrincipal } from './tokens.js';
 
 function distroOf(osRelease: { id: string; version_id?: string }): DistroTarget {
   const d = fromOsRelease(osRelease.id, osRelease.version_id);
@@ -25,7 +25,7 @@ async function requireAgent(tx: Queryable, p: AgentPrincipal, agentId: string): 
 export async function recordHeartbeat(tx: Queryable, p: AgentPrincipal, h: Heartbeat): Promise<void> {
   await bindAgent(tx, p, h.agent_id);
   const d = distroOf(h.os_release);
-  await tx.query(
+  await guardAgentId(() => tx.query(
     `INSERT INTO agents (tenant_id, id, hostname, ip, country_code, os, os_family, kernel_version, tags, status,
                          cpu_pct, mem_pct, disk_pct, last_seen_at, distro, distro_release)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), $14, $15)
@@ -36,7 +36,21 @@ export async function recordHeartbeat(tx: Queryable, p: AgentPrincipal, h: Heart
        distro = excluded.distro, distro_release = excluded.distro_release`,
     [p.tenantId, h.agent_id, h.hostname, h.ip, h.country_code ?? null, h.os, d.family, h.kernel_version, h.tags, h.status,
      h.cpu_pct, h.mem_pct, h.disk_pct, d.distro, d.release],
-  );
+  ));
+}
+
+/**
+ * Agent ids are unique across the hub (index agents_id). Two tenants enrolling the same new id at the
+ * same moment both pass bindAgent's check; the loser's insert hits the index and is told what a
+ * sequential second caller is told.
+ */
+async function guardAgentId<T>(insert: () => Promise<T>): Promise<T> {
+  try {
+    return await insert();
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') throw new AgentMismatchError();
+    throw err;
+  }
 }
 
 /** Replaces the agent's package list and re-matches it against the imported advisories. */

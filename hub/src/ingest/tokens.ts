@@ -91,7 +91,10 @@ export async function bindAgent(tx: Queryable, p: AgentPrincipal, agentId: strin
       p.tokenId,
     ]);
     if (other.rows.length) throw new AgentMismatchError();
-    await tx.query('UPDATE enrollment_tokens SET agent_id = $2 WHERE id = $1 AND agent_id IS NULL', [p.tokenId, agentId]);
+    // The row lock makes concurrent first calls take turns: the first binds the token, and the others
+    // find it bound (to their id: fine; to another: refused) when their UPDATE re-reads the row.
+    const bound = await tx.query('UPDATE enrollment_tokens SET agent_id = $2 WHERE id = $1 AND (agent_id IS NULL OR agent_id = $2)', [p.tokenId, agentId]);
+    if (bound.rowCount === 0) throw new AgentMismatchError();
     p.agentId = agentId;
   }
 }

@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type express from 'express';
 import { CallToolRequestSchema, JSONRPCRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { findTool } from '../../../shared/index.js';
-import { authenticate, hubAudiences } from '../auth/bearer.js';
+import { authenticate, doorAudiences } from '../auth/bearer.js';
 import type { Principal } from '../auth/tokens.js';
 import type { HubDeps } from '../deps.js';
 import { INTERNAL_ERROR_MESSAGE } from '../errors.js';
@@ -58,7 +58,7 @@ function fastCall(accept: string, body: unknown): FastCall | undefined {
  */
 export function fastMcp(deps: HubDeps, metrics: HubMetrics, fallback: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { config } = deps;
-  const audiences = hubAudiences(config.publicUrl);
+  const audiences = doorAudiences(config.publicUrl, 'mcp');
   const origins = allowedOrigins(config.publicUrl, config.allowedOrigins);
   return (req, res) => {
     if (!fastPath.enabled || req.method !== 'POST' || (req.url !== '/mcp' && req.url !== '/')) return false;

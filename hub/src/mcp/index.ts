@@ -11,7 +11,7 @@ import express from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { findTool } from '../../../shared/index.js';
 import { clientError, resourceMetadataUrl } from '../http/reply.js';
-import { authenticate, hubAudiences } from '../auth/bearer.js';
+import { authenticate, doorAudiences } from '../auth/bearer.js';
 import type { Principal } from '../auth/tokens.js';
 import { DatabaseUnavailableError } from '../db/types.js';
 import type { HubDeps } from '../deps.js';
@@ -37,7 +37,7 @@ const ENDPOINTS = [
 export function mountMcp(app: express.Express, deps: HubDeps): void {
   const limits = deps.config.limits;
   const { config } = deps;
-  const audiences = hubAudiences(config.publicUrl);
+  const audiences = doorAudiences(config.publicUrl, 'mcp');
   const origins = originGuard(allowedOrigins(config.publicUrl, config.allowedOrigins));
   const json = express.json({ limit: limits.maxBodyBytes });
 

@@ -9,9 +9,9 @@
  * - A grant is dead once any of its access tokens was revoked (by the RFC 7009 endpoint, the
  *   settings page or the SQL), once its user left the tenant, or once the tenant opted out: its
  *   refresh tokens then stop working too, so revocation is not undone by a refresh.
- * - Refresh-token reuse: a rotated token presented again within GRACE seconds is answered as if
- *   fresh (concurrent refreshes from a hosted client's several egress addresses); later, the
- *   provider sees it consumed and revokes the whole grant.
+ * - Refresh-token reuse: a rotated token presented once more within GRACE seconds is answered as if
+ *   fresh (a concurrent refresh from a hosted client's several egress addresses); any other reuse,
+ *   in the window or after it, revokes the whole grant.
  */
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Db, Queryable } from '../db/types.js';
@@ -20,6 +20,10 @@ import { ALL_SCOPES, type Scope } from '../../../shared/index.js';
 
 /** Seconds during which a rotated refresh token still refreshes (concurrent requests). */
 export const REFRESH_GRACE_SECONDS = 10;
+/** How long a registered client lives without a grant (registration to consent takes minutes). */
+export const UNUSED_CLIENT_TTL_SECONDS = 24 * 3600;
+/** Duplicates of one rotated refresh token answered within the grace window. */
+export const REFRESH_GRACE_ANSWERS = 1;
 
 export interface AdapterOptions {
   /** Resolves an https client_id to a Client ID Metadata Document (cimd.ts). */
@@ -189,7 +193,21 @@ function refreshTokens(db: Db): Adapter {
       return { ...row.payload, jti: id, ...consumed };
     },
     async consume(id) {
-      await db.query('UPDATE oauth_refresh_tokens SET consumed_at = now() WHERE token_sha256 = $1 AND consumed_at IS NULL', [hashToken(id)]);
+      // Rotation, claimed under the row's lock: the first use consumes the token; within the grace
+      // window, one more use (a concurrent duplicate) is answered; any further use is a replay, and
+      // the whole grant goes, as for a replay after the window.
+      const r = await db.query<{ grant_id: string }>(
+        `UPDATE oauth_refresh_tokens
+            SET grace_uses = grace_uses + (consumed_at IS NOT NULL)::int, consumed_at = coalesce(consumed_at, now())
+          WHERE token_sha256 = $1
+            AND (consumed_at IS NULL OR (consumed_at > now() - make_interval(secs => $2) AND grace_uses < $3))
+          RETURNING grant_id`,
+        [hashToken(id), REFRESH_GRACE_SECONDS, REFRESH_GRACE_ANSWERS],
+      );
+      if (r.rowCount > 0) return;
+      const g = await db.query<{ grant_id: string }>('SELECT grant_id FROM oauth_refresh_tokens WHERE token_sha256 = $1', [hashToken(id)]);
+      if (g.rows[0]) await revokeGrant(db, g.rows[0].grant_id);
+      throw new errors.InvalidGrant('refresh token already used');
     },
     async destroy(id) {
       await db.query('DELETE FROM oauth_refresh_tokens WHERE token_sha256 = $1', [hashToken(id)]);
@@ -360,5 +378,15 @@ export async function sweepExpired(db: Queryable): Promise<void> {
     await db.query(`DELETE FROM ${table} WHERE expires_at < now() - interval '1 day'`);
   }
   await db.query(`DELETE FROM oauth_clients WHERE expires_at IS NOT NULL AND expires_at < now() - interval '1 day'`);
+  // Registration is open (RFC 7591), so a registered client that nobody connected with goes after a
+  // day, and one whose grants have all ended goes once its last access token has expired: the table
+  // holds the clients in use, however many registrations are sent.
+  await db.query(
+    `DELETE FROM oauth_clients c
+      WHERE c.source = 'registration' AND c.created_at < now() - make_interval(secs => $1)
+        AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id AND g.expires_at > now())
+        AND NOT EXISTS (SELECT 1 FROM mcp_access_tokens t WHERE t.client_id = c.client_id AND t.expires_at > now() AND t.revoked_at IS NULL)`,
+    [UNUSED_CLIENT_TTL_SECONDS],
+  );
   await db.query(`DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'`);
 }

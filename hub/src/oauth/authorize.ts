@@ -16,7 +16,8 @@ import type { Logger } from '../logger.js';
 import { isMetadataDocumentId } from './adapter.js';
 import { consentPage, errorPage, loginPage, pageHeaders, scopeField, type ConsentTenant } from './pages.js';
 import { hubResources, OAUTH_PATHS } from './provider.js';
-import { LOGIN_FAILED, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, loginLimit, sameOrigin, startWebSession } from './web.js';
+import { admit } from '../http/rate-limit.js';
+import { LOGIN_FAILED, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, loginLimits, sameOrigin, startWebSession } from './web.js';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -159,16 +160,17 @@ export function interactionRouter(d: InteractionDeps): express.Router {
       const page = (status: number, error: string) =>
         send(res, status, loginPage({ action: `${base}/${details.uid}/login`, csrf: csrfToken(d.csrfKey, 'login', details.uid), email, error, purpose: 'Sign in to connect an application to monsys.' }), redirectOrigin(details));
       if (!sameOrigin(req, d.issuer) || !csrfValid(d.csrfKey, 'login', details.uid, req.body?.csrf)) return page(403, 'The form was not sent from this page. Reload it and try again.');
-      const wait = await loginLimit.check(d.db, clientIp(req), email);
+      const attempt = await admit(d.db, loginLimits(clientIp(req), email));
+      const wait = attempt.retryAfter;
       if (wait) {
         res.set('Retry-After', String(wait));
         return page(429, `Too many sign-in attempts. Try again in ${Math.ceil(wait / 60)} minutes.`);
       }
       const user = await checkPassword(d.db, email, String(req.body?.password ?? ''));
       if (!user) {
-        await loginLimit.failed(d.db, clientIp(req), email);
         return page(401, LOGIN_FAILED);
       }
+      await attempt.release();
       await startWebSession(d.db, res, user.id, secure);
       await d.provider.interactionFinished(req, res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
     } catch (err) {

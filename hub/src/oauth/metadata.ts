@@ -1,6 +1,6 @@
 /**
  * Discovery documents: RFC 8414 authorization server metadata at the root (the issuer has no
- * path) and RFC 9728 protected resource metadata for the hub and for /mcp.
+ * path) and RFC 9728 protected resource metadata for the hub, /mcp and the REST API (/v1).
  * Plain OAuth: no OpenID fields (no userinfo, id_token or subject types).
  */
 import type express from 'express';
@@ -48,4 +48,6 @@ export function mountMetadata(app: express.Express, issuer: string): void {
   app.get('/.well-known/oauth-authorization-server', serve(() => authorizationServerMetadata(issuer)));
   app.get('/.well-known/oauth-protected-resource', serve(() => protectedResourceMetadata(issuer, issuer)));
   app.get('/.well-known/oauth-protected-resource/mcp', serve(() => protectedResourceMetadata(issuer, `${issuer}/mcp`)));
+  // The REST API (the desktop bridge's door) is a resource of its own: its tokens are not good at /mcp.
+  app.get('/.well-known/oauth-protected-resource/v1', serve(() => protectedResourceMetadata(issuer, `${issuer}/v1`)));
 }

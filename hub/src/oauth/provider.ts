@@ -10,6 +10,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { ALL_SCOPES } from '../../../shared/index.js';
 import { ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_PREFIX, newTokenValue } from '../auth/tokens.js';
+import type { TrustProxy } from '../config.js';
 import type { Db } from '../db/types.js';
 import { createAdapterFactory, type AdapterOptions } from './adapter.js';
 import { errorPage, pageHeaders } from './pages.js';
@@ -54,7 +55,7 @@ export interface ProviderOptions extends AdapterOptions {
   issuer: string;
   db: Db;
   cookieKeys: string[];
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
 }
 
 export function createProvider(o: ProviderOptions): Provider {
@@ -168,7 +169,9 @@ export function createProvider(o: ProviderOptions): Provider {
   } as unknown as Configuration;
 
   const provider = new Provider(issuer, configuration);
-  provider.proxy = o.trustProxy;
+  // Koa reads X-Forwarded-Proto/Host when proxied; ctx.ip takes as many X-Forwarded-For hops as are trusted.
+  provider.proxy = o.trustProxy !== false;
+  if (typeof o.trustProxy === 'number') (provider as unknown as { maxIpsCount: number }).maxIpsCount = o.trustProxy;
   wrapTokenIds(provider);
   return provider;
 }

@@ -10,7 +10,8 @@ import type Provider from 'oidc-provider';
 import { ALL_SCOPES } from '../../../shared/index.js';
 import type { Db } from '../db/types.js';
 import { OAUTH_PATHS } from './provider.js';
-import { LIMITS, buckets, clientIp, rateLimited } from './web.js';
+import { admit } from '../http/rate-limit.js';
+import { clientIp, registrationLimits } from './web.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -117,7 +118,7 @@ export function registrationGuard(db: Db): express.RequestHandler[] {
   return [
     async (req, res, next) => {
       try {
-        const wait = await rateLimited(db, buckets.registerIp(clientIp(req)), LIMITS.registerPerIp);
+        const wait = (await admit(db, registrationLimits(clientIp(req)))).retryAfter;
         if (wait) {
           return void res
             .status(429)

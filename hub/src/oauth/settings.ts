@@ -8,7 +8,8 @@ import express from 'express';
 import type { Db } from '../db/types.js';
 import { revokeGrant } from './adapter.js';
 import { loginPage, pageHeaders, tokensPage } from './pages.js';
-import { LOGIN_FAILED, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, loginLimit, sameOrigin, startWebSession } from './web.js';
+import { admit } from '../http/rate-limit.js';
+import { LOGIN_FAILED, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, loginLimits, requestCookies, sameOrigin, startWebSession } from './web.js';
 
 export const SETTINGS_PATH = '/settings/mcp-tokens';
 
@@ -30,7 +31,10 @@ export function settingsRouter(d: SettingsDeps): express.Router {
   const form = express.urlencoded({ extended: false, limit: '8kb' });
   const secure = d.issuer.startsWith('https:');
   // The login form is bound to no session yet: its CSRF token is bound to a pre-login cookie.
-  const loginBinding = (req: express.Request) => String(req.get('cookie')?.match(/monsys_login=([A-Za-z0-9_-]+)/)?.[1] ?? '');
+  const loginBinding = (req: express.Request) => {
+    const value = requestCookies(req).monsys_login ?? '';
+    return /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : '';
+  };
 
   const showLogin = (req: express.Request, res: express.Response, status: number, error?: string, email?: string) => {
     let binding = loginBinding(req);
@@ -55,16 +59,17 @@ export function settingsRouter(d: SettingsDeps): express.Router {
       if (!binding || !sameOrigin(req, d.issuer) || !csrfValid(d.csrfKey, 'login', binding, req.body?.csrf)) {
         return showLogin(req, res, 403, 'The form was not sent from this page. Reload it and try again.', email);
       }
-      const wait = await loginLimit.check(d.db, clientIp(req), email);
+      const attempt = await admit(d.db, loginLimits(clientIp(req), email));
+      const wait = attempt.retryAfter;
       if (wait) {
         res.set('Retry-After', String(wait));
         return showLogin(req, res, 429, `Too many sign-in attempts. Try again in ${Math.ceil(wait / 60)} minutes.`, email);
       }
       const user = await checkPassword(d.db, email, String(req.body?.password ?? ''));
       if (!user) {
-        await loginLimit.failed(d.db, clientIp(req), email);
         return showLogin(req, res, 401, LOGIN_FAILED, email);
       }
+      await attempt.release();
       await startWebSession(d.db, res, user.id, secure);
       res.redirect(303, localPath(req.query.next));
     } catch (err) {

@@ -1,11 +1,14 @@
 /**
  * The hub's browser sign-in shared by the OAuth login page and /settings/mcp-tokens:
  * password check, the `monsys_session` cookie (only its SHA-256 is stored), CSRF tokens,
- * the Origin check and database-backed rate limits (shared by every hub instance).
+ * the Origin check and the limits on password attempts and registrations (counted by http/rate-limit.ts).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import { parse as parseCookie } from 'cookie';
 import type express from 'express';
 import type { Queryable } from '../db/types.js';
+import type { Limit } from '../http/rate-limit.js';
 import { hashToken } from '../auth/tokens.js';
 import { verifyPassword } from '../auth/passwords.js';
 
@@ -16,8 +19,8 @@ export const WEB_SESSION_TTL_SECONDS = 8 * 3600;
 export const LOGIN_FAILED = 'The e-mail address or password is incorrect.';
 
 export const LIMITS = {
-  /** Failed password attempts per e-mail address. */
-  loginPerEmail: { limit: 10, windowSeconds: 15 * 60 },
+  /** Failed password attempts per account from one client address. */
+  loginPerAccountAndIp: { limit: 10, windowSeconds: 15 * 60 },
   /** Failed password attempts per client address. */
   loginPerIp: { limit: 100, windowSeconds: 15 * 60 },
   /** Dynamic client registrations per client address. */
@@ -30,13 +33,9 @@ export interface WebUser {
   sessionHash: string;
 }
 
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
+/** The request's cookies. A value that is not valid percent-encoding is kept as sent, never an error: a sibling app's cookie cannot break sign-in. */
+export function requestCookies(req: express.Request): Record<string, string | undefined> {
+  return parseCookie(req.get('cookie') ?? '');
 }
 
 /** Checks an e-mail and password; undefined for an unknown user or a wrong password (same cost either way). */
@@ -60,7 +59,7 @@ export async function startWebSession(db: Queryable, res: express.Response, user
 }
 
 export async function currentWebUser(db: Queryable, req: express.Request): Promise<WebUser | undefined> {
-  const value = parseCookies(req.get('cookie'))[WEB_SESSION_COOKIE];
+  const value = requestCookies(req)[WEB_SESSION_COOKIE];
   if (!value) return undefined;
   const sessionHash = hashToken(value);
   const r = await db.query<{ user_id: string; email: string }>(
@@ -103,53 +102,43 @@ export function sameOrigin(req: express.Request, issuer: string): boolean {
 }
 
 /**
- * Counts one hit in a fixed window; returns the seconds to wait when over the limit.
- * The counter lives in the database so every hub instance shares it.
+ * Password attempts, per client address and per account-and-address. An attempt is admitted (and
+ * counted) before its password is checked, so parallel guesses cannot outrun the count; the right
+ * password gives its attempt back, so only failures add up. Counting per account-and-address rather
+ * than per account means a guesser elsewhere cannot lock the owner out of their own account.
  */
-export async function rateLimited(db: Queryable, bucket: string, o: { limit: number; windowSeconds: number }): Promise<number | undefined> {
-  const r = await db.query<{ hits: number; retry: number }>(
-    `INSERT INTO rate_limits (bucket, window_start, hits)
-     VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-     ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-     RETURNING hits, ceil(extract(epoch FROM (window_start + make_interval(secs => $2) - now())))::int AS retry`,
-    [bucket, o.windowSeconds],
-  );
-  const row = r.rows[0]!;
-  return row.hits > o.limit ? Math.max(1, Number(row.retry)) : undefined;
+export function loginLimits(ip: string, email: string): Limit[] {
+  const address = addressKey(ip);
+  return [
+    { bucket: `login:ip:${address}`, cap: LIMITS.loginPerIp.limit, windowSeconds: LIMITS.loginPerIp.windowSeconds },
+    {
+      bucket: `login:account-ip:${hashToken(`${email.trim().toLowerCase()}\0${address}`)}`,
+      cap: LIMITS.loginPerAccountAndIp.limit,
+      windowSeconds: LIMITS.loginPerAccountAndIp.windowSeconds,
+    },
+  ];
 }
 
-/** Seconds to wait when the bucket is already over its limit (nothing counted). */
-export async function overLimit(db: Queryable, bucket: string, o: { limit: number; windowSeconds: number }): Promise<number | undefined> {
-  const r = await db.query<{ hits: number; retry: number }>(
-    `SELECT hits, ceil(extract(epoch FROM (window_start + make_interval(secs => $2) - now())))::int AS retry
-       FROM rate_limits WHERE bucket = $1 AND window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)`,
-    [bucket, o.windowSeconds],
-  );
-  const row = r.rows[0];
-  return row && row.hits >= o.limit ? Math.max(1, Number(row.retry)) : undefined;
+export function registrationLimits(ip: string): Limit[] {
+  return [{ bucket: `register:ip:${addressKey(ip)}`, cap: LIMITS.registerPerIp.limit, windowSeconds: LIMITS.registerPerIp.windowSeconds }];
 }
 
 /**
- * Password attempts: only failures count, per client address and per e-mail address, so a
- * user who signs in often is never locked out, and guessing is capped.
+ * The address a limit counts: an IPv4 address as it is, an IPv6 address by its /64, which is what
+ * one subscriber is given (counting single IPv6 addresses would give each attacker 2^64 budgets).
  */
-export const loginLimit = {
-  async check(db: Queryable, ip: string, email: string): Promise<number | undefined> {
-    return (await overLimit(db, buckets.loginIp(ip), LIMITS.loginPerIp)) ?? (await overLimit(db, buckets.loginEmail(email), LIMITS.loginPerEmail));
-  },
-  async failed(db: Queryable, ip: string, email: string): Promise<void> {
-    await rateLimited(db, buckets.loginIp(ip), LIMITS.loginPerIp);
-    await rateLimited(db, buckets.loginEmail(email), LIMITS.loginPerEmail);
-  },
-};
+export function addressKey(ip: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (v4) return v4[1]!;
+  if (isIP(ip) !== 6) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
 
-/** Rate-limit bucket names: e-mail addresses only as a hash. */
-export const buckets = {
-  loginEmail: (email: string) => `login:email:${hashToken(email.trim().toLowerCase())}`,
-  loginIp: (ip: string) => `login:ip:${ip}`,
-  registerIp: (ip: string) => `register:ip:${ip}`,
-};
-
+/** The client's address as the trusted proxies (TRUST_PROXY) report it, else the TCP peer. */
 export function clientIp(req: express.Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }

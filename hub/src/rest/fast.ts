@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { CATALOGUE, type CatalogueTool } from '../../../shared/index.js';
 import { errorReply, observeRequest, plainJsonBody, readJson, sendJson } from '../http/reply.js';
-import { authenticate, hubAudiences } from '../auth/bearer.js';
+import { authenticate, doorAudiences } from '../auth/bearer.js';
 import type { HubDeps } from '../deps.js';
 import type { HubMetrics } from '../metrics.js';
 import { answerRoute, REST_BODY_LIMIT_BYTES } from './router.js';
@@ -51,7 +51,7 @@ function match(method: string, pathname: string): { tool: CatalogueTool; params:
 }
 
 export function fastRest(deps: HubDeps, metrics: HubMetrics): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const audiences = hubAudiences(deps.config.publicUrl);
+  const audiences = doorAudiences(deps.config.publicUrl, 'rest');
   return (req, res) => {
     const { method, url, headers: h } = req;
     if (!restFastPath.enabled || (method !== 'GET' && method !== 'POST') || !url?.startsWith('/v1/')) return false;
@@ -80,7 +80,7 @@ export function fastRest(deps: HubDeps, metrics: HubMetrics): (req: IncomingMess
         sendJson(res, 200, { 'Cache-Control': 'no-store' }, output);
       } catch (err) {
         if (res.destroyed) return; // the client went away mid-body
-        const r = errorReply(deps, err, Boolean(h.authorization), reqId);
+        const r = errorReply(deps, err, Boolean(h.authorization), reqId, '/v1');
         sendJson(res, r.status, r.headers, r.body);
       }
     })();

@@ -4,7 +4,7 @@
  */
 import express from 'express';
 import { CATALOGUE, type CatalogueTool } from '../../../shared/index.js';
-import { authenticate, hubAudiences } from '../auth/bearer.js';
+import { authenticate, doorAudiences } from '../auth/bearer.js';
 import { invokeTool } from '../services/invoke.js';
 import { checkRateLimit } from '../http/rate-limit.js';
 import type { HubDeps } from '../deps.js';
@@ -16,7 +16,7 @@ export const REST_BODY_LIMIT_BYTES = 32 * 1024;
 export function restRouter(deps: HubDeps): express.Router {
   const router = express.Router();
   const json = express.json({ limit: REST_BODY_LIMIT_BYTES });
-  const audiences = hubAudiences(deps.config.publicUrl);
+  const audiences = doorAudiences(deps.config.publicUrl, 'rest');
   for (const tool of CATALOGUE) {
     const path = tool.route.path.replace(/^\/v1/, '') || '/';
     const method = tool.route.method === 'GET' ? 'get' : 'post';

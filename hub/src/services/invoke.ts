@@ -9,7 +9,7 @@ import { findTool, roleAtLeast, type CatalogueTool } from '../../../shared/index
 import type { Principal } from '../auth/tokens.js';
 import { DatabaseUnavailableError, type Db } from '../db/types.js';
 import { Batcher, batcherPer } from '../db/batch.js';
-import { ForbiddenError, InsufficientScopeError, InternalError, NotFoundError, ToolError, UnavailableError, UserInputError } from '../errors.js';
+import { CallNotRecordedError, ForbiddenError, InsufficientScopeError, InternalError, NotFoundError, ToolError, UnavailableError, UserInputError } from '../errors.js';
 import { HANDLERS } from './index.js';
 import type { ServiceContext } from './context.js';
 import type { HubMetrics } from '../metrics.js';
@@ -22,6 +22,8 @@ export interface InvokeDeps {
   metrics?: HubMetrics;
   /** Called with unexpected errors (logged as 500s); never with arguments or tokens. */
   onInternalError?: (err: unknown, tool: string) => void;
+  /** Called when a call's log row could not be written (the call is then answered with an error). */
+  onCallLogFailure?: (err: unknown, tool: string) => void;
   /** The settings services read (the hub's config; benchmarks pass their own). */
   config?: { fleetFactsTtlMs: number };
 }
@@ -74,39 +76,41 @@ export async function invokeTool(deps: InvokeDeps, principal: Principal, name: s
   const tool = findTool(name);
   if (!tool) throw new NotFoundError(`Tool "${name.slice(0, 64)}"`);
   let hashed: unknown = rawArgs;
-  let status = 'ok';
+  let result: unknown;
+  let failure: ToolError | undefined;
   try {
     authorize(principal, tool);
     const parsed = strictInput(tool).safeParse(rawArgs ?? {});
     if (!parsed.success) throw inputError(parsed.error);
     hashed = parsed.data;
-    const handler = HANDLERS[tool.name] as (ctx: ServiceContext, input: unknown) => Promise<unknown>;
-    const ctx: ServiceContext = { db: deps.db, principal, fleetFactsTtlMs: deps.config?.fleetFactsTtlMs };
-    if (!principal.pseudonymize) return tool.output.parse(await handler(ctx, parsed.data));
-    // Sovereignty mode: pseudonyms in, real values for the service, pseudonyms out.
-    const privacy = await Pseudonymizer.forTenant(deps.db, principal.tenantId);
-    const input = await privacy.reveal(tool.input, parsed.data as Record<string, unknown>);
-    const output = tool.output.parse(await handler(ctx, input));
-    return privacy.conceal(tool.output, output);
+    result = await run(deps, principal, tool, parsed.data);
   } catch (err) {
-    const mapped = toToolError(err, deps, tool.name);
-    status = mapped.code;
-    throw mapped;
-  } finally {
-    const ms = performance.now() - started;
-    deps.metrics?.toolCalls.inc({ tool: tool.name, door, status });
-    deps.metrics?.toolDuration.observe({ tool: tool.name, door }, ms / 1000);
-    await writeCallLog(deps.db, {
-      principal,
-      tool: tool.name,
-      door,
-      argsHash: argumentsHash(hashed),
-      durationMs: ms,
-      status,
-    }).catch(() => {
-      // The database is down (the call already failed with 503) — nothing more to record.
-    });
+    failure = toToolError(err, deps, tool.name);
   }
+  const ms = performance.now() - started;
+  const status = failure?.code ?? 'ok';
+  deps.metrics?.toolCalls.inc({ tool: tool.name, door, status });
+  deps.metrics?.toolDuration.observe({ tool: tool.name, door }, ms / 1000);
+  try {
+    await writeCallLog(deps.db, { principal, tool: tool.name, door, argsHash: argumentsHash(hashed), durationMs: ms, status });
+  } catch (err) {
+    deps.onCallLogFailure?.(err, tool.name);
+    // A call that already failed keeps its own error; one that did its work is not answered as a success.
+    throw failure ?? new CallNotRecordedError(tool.scope !== 'mcp.read');
+  }
+  if (failure) throw failure;
+  return result;
+}
+
+async function run(deps: InvokeDeps, principal: Principal, tool: CatalogueTool, input: unknown): Promise<unknown> {
+  const handler = HANDLERS[tool.name] as (ctx: ServiceContext, input: unknown) => Promise<unknown>;
+  const ctx: ServiceContext = { db: deps.db, principal, fleetFactsTtlMs: deps.config?.fleetFactsTtlMs };
+  if (!principal.pseudonymize) return tool.output.parse(await handler(ctx, input));
+  // Sovereignty mode: pseudonyms in, real values for the service, pseudonyms out.
+  const privacy = await Pseudonymizer.forTenant(deps.db, principal.tenantId);
+  const real = await privacy.reveal(tool.input, input as Record<string, unknown>);
+  const output = tool.output.parse(await handler(ctx, real));
+  return privacy.conceal(tool.output, output);
 }
 
 function toToolError(err: unknown, deps: InvokeDeps, tool: string): ToolError {
