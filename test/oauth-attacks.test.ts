@@ -79,7 +79,8 @@ async function codeFor(o: { email?: string; scope?: string; clientId?: string } 
   const clientId = o.clientId ?? (await newClient());
   const { verifier, challenge } = pkce();
   const agent = new FormAgent(url);
-  let page = await agent.go(authorizeUrl({ client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', scope: o.scope }));
+  // Tokens for the REST API, the door canAcknowledge() opens.
+  let page = await agent.go(authorizeUrl({ client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', scope: o.scope, resource: `${url}/v1` }));
   const login = formOf(page.html);
   page = await agent.go(login.action, { form: { ...login.fields, email: o.email ?? 'admin@acme.example', password: PASSWORD } });
   const consent = formOf(page.html);

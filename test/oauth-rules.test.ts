@@ -66,7 +66,13 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
   });
 
   const { register, token, authorizeUrl, authorize, newClient, tokensFor } = oauthFlow(() => url, { email: 'admin@acme.example', password: PASSWORD });
-  const rest = (accessToken: string, path = '/v1/trust-score') => fetch(`${url}${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
+  /** Uses the token at the door it was issued for (tokens without a resource are for /mcp); 401 once it is dead. */
+  const useToken = (accessToken: string) =>
+    fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
 
   describe('metadata', () => {
     it('serves RFC 8414 metadata at the root with our endpoints, scopes, S256 only and no OpenID fields', async () => {
@@ -236,7 +242,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
         const dump = (await db.query<{ t: string }>(`SELECT coalesce(string_agg(x::text, ' '), '') AS t FROM ${table} x`)).rows[0]!.t;
         for (const secret of [t.access_token, t.refresh_token, t.code]) expect(dump.includes(secret), `${table} holds a raw credential`).toBe(false);
       }
-      const r = await rest(t.access_token);
+      const r = await useToken(t.access_token);
       expect([401, 403]).not.toContain(r.status);
     });
 
@@ -271,11 +277,11 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
 
     it('makes codes single-use: a replay fails and revokes the tokens the code issued', async () => {
       const t = await tokensFor();
-      expect((await rest(t.access_token)).status).not.toBe(401);
+      expect((await useToken(t.access_token)).status).not.toBe(401);
       const replay = await token({ grant_type: 'authorization_code', code: t.code, redirect_uri: t.redirectUri, client_id: t.clientId, code_verifier: t.verifier });
       expect(replay.status).toBe(400);
       expect(replay.json.error).toBe('invalid_grant');
-      expect((await rest(t.access_token)).status).toBe(401);
+      expect((await useToken(t.access_token)).status).toBe(401);
       const refresh = await token({ grant_type: 'refresh_token', refresh_token: t.refresh_token, client_id: t.clientId });
       expect(refresh.json.error).toBe('invalid_grant');
     });
@@ -297,14 +303,14 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
       const t = await tokensFor({ resource: url });
       const row = await db.query<{ audience: string }>('SELECT audience FROM mcp_access_tokens WHERE token_sha256 = $1', [sha256(t.access_token)]);
       expect(row.rows[0]!.audience).toBe(url);
-      expect((await rest(t.access_token)).status).not.toBe(401);
+      expect((await useToken(t.access_token)).status).not.toBe(401);
     });
 
     it('expires access tokens: an expired token is refused with 401', async () => {
       verifies('CONNECT-4');
       const t = await tokensFor();
       await db.query(`UPDATE mcp_access_tokens SET expires_at = now() - interval '1 second' WHERE token_sha256 = $1`, [sha256(t.access_token)]);
-      expect((await rest(t.access_token)).status).toBe(401);
+      expect((await useToken(t.access_token)).status).toBe(401);
     });
   });
 
@@ -361,7 +367,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
         expect(r.json.refresh_token).toMatch(/^mrt_/);
         expect(r.json.refresh_token).not.toBe(t.refresh_token);
         expect(r.headers.get('cache-control')).toContain('no-store');
-        expect((await rest(r.json.access_token)).status).not.toBe(401);
+        expect((await useToken(r.json.access_token)).status).not.toBe(401);
       }
     });
 
@@ -374,8 +380,8 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
       const reuse = await token({ grant_type: 'refresh_token', refresh_token: t.refresh_token, client_id: t.clientId });
       expect(reuse.status).toBe(400);
       expect(reuse.json.error).toBe('invalid_grant');
-      expect((await rest(t.access_token)).status).toBe(401);
-      expect((await rest(r1.json.access_token)).status).toBe(401);
+      expect((await useToken(t.access_token)).status).toBe(401);
+      expect((await useToken(r1.json.access_token)).status).toBe(401);
       const next = await token({ grant_type: 'refresh_token', refresh_token: r1.json.refresh_token, client_id: t.clientId });
       expect(next.json.error).toBe('invalid_grant');
     });
@@ -392,7 +398,7 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
       const t = await tokensFor();
       const res = await fetch(`${url}/mcp/oauth/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: t.access_token, client_id: t.clientId }) });
       expect(res.status).toBe(200);
-      expect((await rest(t.access_token)).status).toBe(401);
+      expect((await useToken(t.access_token)).status).toBe(401);
       const unknown = await fetch(`${url}/mcp/oauth/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: 'mat_unknown', client_id: t.clientId }) });
       expect(unknown.status).toBe(200);
     });
@@ -401,16 +407,16 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
       const t = await tokensFor();
       const res = await fetch(`${url}/mcp/oauth/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: t.refresh_token, token_type_hint: 'refresh_token', client_id: t.clientId }) });
       expect(res.status).toBe(200);
-      expect((await rest(t.access_token)).status).toBe(401);
+      expect((await useToken(t.access_token)).status).toBe(401);
       expect((await token({ grant_type: 'refresh_token', refresh_token: t.refresh_token, client_id: t.clientId })).json.error).toBe('invalid_grant');
     });
 
     it("the product page's SQL revokes the user's tokens, and refresh cannot bring them back", async () => {
       verifies('SESSION-2');
       const t = await tokensFor({ email: 'viewer@acme.example' });
-      expect((await rest(t.access_token)).status).not.toBe(401);
+      expect((await useToken(t.access_token)).status).not.toBe(401);
       await db.query(`UPDATE mcp_access_tokens SET revoked_at=NOW() WHERE user_id='${IDS.viewer}'`);
-      expect((await rest(t.access_token)).status).toBe(401);
+      expect((await useToken(t.access_token)).status).toBe(401);
       expect((await token({ grant_type: 'refresh_token', refresh_token: t.refresh_token, client_id: t.clientId })).json.error).toBe('invalid_grant');
     });
 
@@ -431,11 +437,11 @@ describe.each(DRIVERS)('OAuth rules on %s', (driver) => {
       // Without the CSRF token, or from another origin: refused.
       expect((await agent.request(form.action, { form: { csrf: 'forged' } })).status).toBe(403);
       expect((await agent.request(form.action, { form: form.fields, headers: { origin: 'https://evil.example' } })).status).toBe(403);
-      expect((await rest(t.access_token)).status).not.toBe(401);
+      expect((await useToken(t.access_token)).status).not.toBe(401);
       page = await agent.go(form.action, { form: form.fields });
       expect(page.html).toContain('The token was revoked.');
       expect(page.html).not.toContain(`data-token-id="${id}"`);
-      expect((await rest(t.access_token)).status).toBe(401);
+      expect((await useToken(t.access_token)).status).toBe(401);
       expect((await token({ grant_type: 'refresh_token', refresh_token: t.refresh_token, client_id: t.clientId })).json.error).toBe('invalid_grant');
     });
   });

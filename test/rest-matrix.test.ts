@@ -140,7 +140,7 @@ describe.each(DRIVERS)('REST matrix on %s', (driver) => {
       expect(r.json.error.code).toBe('invalid_token');
       const challenge = r.headers.get('www-authenticate')!;
       expect(challenge).toMatch(/^Bearer /);
-      expect(challenge).toContain(`resource_metadata="${hub.url}/.well-known/oauth-protected-resource"`);
+      expect(challenge).toContain(`resource_metadata="${hub.url}/.well-known/oauth-protected-resource/v1"`);
       expect(challenge).not.toContain('error=');
     });
 

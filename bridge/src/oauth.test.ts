@@ -98,7 +98,7 @@ beforeEach(() => {
 const ctx = (): Context => ({ hub: HUB, profile: 'acme', fileStore: false, stateDir: '', store, state });
 
 describe('login', () => {
-  it('registers once per hub, then signs in with PKCE S256, state and the MCP resource', async () => {
+  it('registers once per hub, then signs in with PKCE S256, state and the REST API resource', async () => {
     const log = authorizationServer();
     const b = browser(log);
     const first = await login({ hub: HUB, profile: 'acme', scopes: ['mcp.read'], state, timeoutMs: 10_000, openBrowser: b.open });
@@ -115,13 +115,13 @@ describe('login', () => {
     expect(auth.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(auth.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     expect(auth.searchParams.get('scope')).toBe('mcp.read');
-    expect(auth.searchParams.get('resource')).toBe(`${HUB}/mcp`);
+    expect(auth.searchParams.get('resource')).toBe(`${HUB}/v1`);
 
     const exchange = log.tokenRequests[0]!;
     expect(exchange.get('grant_type')).toBe('authorization_code');
     expect(exchange.get('client_id')).toBe('mcp_client1');
     expect(exchange.get('redirect_uri')).toBe(auth.searchParams.get('redirect_uri'));
-    expect(exchange.get('resource')).toBe(`${HUB}/mcp`);
+    expect(exchange.get('resource')).toBe(`${HUB}/v1`);
     expect(first).toMatchObject({ hub: HUB, profile: 'acme', client_id: 'mcp_client1', access_token: `mat_${'1'.repeat(43)}`, refresh_token: `mrt_${'1'.repeat(43)}`, scope: 'mcp.read' });
     expect(first.expires_at).toBeGreaterThan(Date.now() / 1000 + 3500);
 
@@ -212,7 +212,7 @@ describe('refresh', () => {
     expect(form.get('grant_type')).toBe('refresh_token');
     expect(form.get('refresh_token')).toBe(`mrt_${'r'.repeat(43)}`);
     expect(form.get('client_id')).toBe('mcp_test');
-    expect(form.get('resource')).toBe(`${HUB}/mcp`);
+    expect(form.get('resource')).toBe(`${HUB}/v1`);
     expect(next.access_token).toBe(`mat_${'1'.repeat(43)}`);
     expect(next.refresh_token).toBe(`mrt_${'1'.repeat(43)}`);
     expect(next.tenant).toBe('acme');

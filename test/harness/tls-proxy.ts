@@ -26,8 +26,12 @@ export interface TlsProxy {
   fetch: typeof globalThis.fetch;
   /** Chromium flags that resolve the public host to loopback. */
   chromiumArgs: string[];
-  /** Points the proxy at the hub (writes the configuration and starts nginx). */
-  start(upstream: string): Promise<void>;
+  /**
+   * Points the proxy at the hub (writes the configuration and starts nginx). `appendForwardedFor`:
+   * the proxy appends the client's address to the X-Forwarded-For it was sent (nginx's common
+   * `$proxy_add_x_forwarded_for`) instead of replacing it as docs/deploy.md does.
+   */
+  start(upstream: string, o?: { appendForwardedFor?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -85,13 +89,18 @@ export async function createTlsProxy(host = 'hub.monsys.test'): Promise<TlsProxy
     ca,
     fetch: publicFetch,
     chromiumArgs: [`--host-resolver-rules=MAP ${host} 127.0.0.1`],
-    async start(upstream: string) {
-      const server = deployDocNginxConfig()
+    async start(upstream: string, o: { appendForwardedFor?: boolean } = {}) {
+      let server = deployDocNginxConfig()
         .replace('listen 443 ssl;', `listen 127.0.0.1:${port} ssl;`)
         .replace('server_name api.monsys.example;', `server_name ${host};`)
         .replace('/etc/ssl/monsys/fullchain.pem', join(dir, 'fullchain.pem'))
         .replace('/etc/ssl/monsys/privkey.pem', join(dir, 'privkey.pem'))
         .replace('http://127.0.0.1:8787', upstream);
+      if (o.appendForwardedFor) {
+        const replaced = server.replace(/X-Forwarded-For\s+\$remote_addr;/, 'X-Forwarded-For $proxy_add_x_forwarded_for;');
+        if (replaced === server) throw new Error('docs/deploy.md no longer sets X-Forwarded-For to $remote_addr');
+        server = replaced;
+      }
       // The main configuration a distribution ships, reduced to what this test owns (its own folder).
       const main = `${process.getuid?.() === 0 ? 'user root;\n' : ''}daemon off;
 master_process on;
