@@ -202,4 +202,40 @@ describe.each(DRIVERS)('REST tools on %s', (driver) => {
     // The note stays out of audit search results (it is kept in the row's body, which never leaves the hub).
     expect(JSON.stringify(audit)).not.toContain('known cron job');
   });
+
+  it('POST /v1/detections/:detection_id/unacknowledge reopens it through the pipeline, audited; MCP does not offer it', async () => {
+    verifies('SAFE-3');
+    const id = fleet.det.brute;
+    await post(`/v1/detections/${id}/acknowledge`, {});
+    expect(await post(`/v1/detections/${id}/unacknowledge`, {})).toEqual({ detection_id: id, reopened: true });
+    expect(await post(`/v1/detections/${id}/unacknowledge`, {})).toEqual({ detection_id: id, reopened: false });
+    expect((await get(`/v1/detections/${id}`)).detection).toMatchObject({ acked_at: null, acked_by: null });
+    const audit = await get('/v1/audit-log', { event_type: 'detection_unacknowledged' });
+    expect(audit.events).toEqual([expect.objectContaining({ actor_email: 'analyst@acme.example', target_type: 'detection', target_id: id })]);
+    // The pipeline's call-log row, as for any tool call.
+    const logged = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM mcp_call_log WHERE tool_name = 'monsys_unacknowledge_detection' AND door = 'rest' AND result_status = 'ok'`,
+    );
+    expect(logged.rows[0]!.n).toBe(2);
+    // Scope and role as for acknowledging: a read-only token and a viewer are refused.
+    const as = async (t: string) =>
+      fetch(`${hub.url}/v1/detections/${id}/unacknowledge`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{}' });
+    const readOnly = (await issueAccessToken(db, { tenantId: fleet.A.id, userId: fleet.users.analyst.id, scopes: ['mcp.read'] })).value;
+    expect((await as(readOnly)).status).toBe(403);
+    const viewer = (await issueAccessToken(db, { tenantId: fleet.A.id, userId: fleet.users.viewer.id, scopes: ['mcp.read', 'mcp.acknowledge'] })).value;
+    const refused = await as(viewer);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/needs analyst/);
+    const bad = await fetch(`${hub.url}/v1/detections/not-a-uuid/unacknowledge`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(bad.status).toBe(400);
+    // Not a tool: the MCP endpoint neither lists nor runs it.
+    const mcp = (method: string, params: object) =>
+      fetch(`${hub.url}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      }).then((r) => r.text());
+    expect(await mcp('tools/list', {})).not.toContain('unacknowledge');
+    expect(await mcp('tools/call', { name: 'monsys_unacknowledge_detection', arguments: { detection_id: id } })).not.toContain('"reopened"');
+  });
 });

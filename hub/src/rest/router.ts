@@ -1,11 +1,13 @@
 /**
- * The REST API under /v1: one route per catalogue tool, derived from its `route` field.
- * Each route is authenticate → (JSON body) → invokeTool → JSON; errors go to the app's error handler.
+ * The REST API under /v1: one route per catalogue tool, derived from its `route` field, and one per
+ * REST-only operation (rest/operations.ts). Each route is authenticate → (JSON body) → the pipeline
+ * (services/invoke.ts) → JSON; errors go to the app's error handler.
  */
 import express from 'express';
 import { CATALOGUE, type CatalogueTool } from '../../../shared/index.js';
 import { authenticate, doorAudiences } from '../auth/bearer.js';
-import { invokeTool } from '../services/invoke.js';
+import { invokeOperation, invokeTool } from '../services/invoke.js';
+import { REST_OPERATIONS, type RestOperation } from './operations.js';
 import { checkRateLimit } from '../http/rate-limit.js';
 import type { HubDeps } from '../deps.js';
 import type { Principal } from '../auth/tokens.js';
@@ -17,7 +19,7 @@ export function restRouter(deps: HubDeps): express.Router {
   const router = express.Router();
   const json = express.json({ limit: REST_BODY_LIMIT_BYTES });
   const audiences = doorAudiences(deps.config.publicUrl, 'rest');
-  for (const tool of CATALOGUE) {
+  for (const tool of [...CATALOGUE, ...REST_OPERATIONS]) {
     const path = tool.route.path.replace(/^\/v1/, '') || '/';
     const method = tool.route.method === 'GET' ? 'get' : 'post';
     // The token before the body: an unauthenticated caller learns nothing from parse or size errors.
@@ -44,12 +46,13 @@ export function restRouter(deps: HubDeps): express.Router {
 export async function answerRoute(
   deps: HubDeps,
   principal: Principal,
-  tool: CatalogueTool,
+  tool: CatalogueTool | RestOperation,
   query: Record<string, unknown>,
   body: unknown,
   params: Record<string, unknown>,
 ): Promise<unknown> {
   const fields = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   await checkRateLimit(deps.db, principal, 1, deps.config.limits);
-  return invokeTool(deps, principal, tool.name, { ...query, ...fields, ...params }, 'rest');
+  const args = { ...query, ...fields, ...params };
+  return 'handler' in tool ? invokeOperation(deps, principal, tool, tool.handler, args, 'rest') : invokeTool(deps, principal, tool.name, args, 'rest');
 }

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { findTool, roleAtLeast, type CatalogueTool } from '../../../shared/index.js';
+import { findTool, roleAtLeast, type Role, type Scope } from '../../../shared/index.js';
 import type { Principal } from '../auth/tokens.js';
 import { DatabaseUnavailableError, type Db } from '../db/types.js';
 import { Batcher, batcherPer } from '../db/batch.js';
@@ -57,60 +57,87 @@ export function inputError(error: z.ZodError): UserInputError {
  * and zod compiles a schema's parser on its first use, so building it per call would recompile it every time.
  */
 const STRICT_INPUTS = new Map<string, z.ZodObject>();
-export function strictInput(tool: CatalogueTool): z.ZodObject {
-  let schema = STRICT_INPUTS.get(tool.name);
-  if (!schema) STRICT_INPUTS.set(tool.name, (schema = tool.input.strict()));
+export function strictInput(op: Operation): z.ZodObject {
+  let schema = STRICT_INPUTS.get(op.name);
+  if (!schema) STRICT_INPUTS.set(op.name, (schema = op.input.strict()));
   return schema;
 }
 
+/**
+ * What the pipeline needs of an operation: a catalogue tool (every door), or one of the REST API's
+ * own operations that MCP does not expose (rest/operations.ts).
+ */
+export interface Operation {
+  name: string;
+  scope: Scope;
+  minRole: Role;
+  readOnly: boolean;
+  input: z.ZodObject;
+  output: z.ZodType;
+}
+
+export type OperationHandler = (ctx: ServiceContext, input: never) => Promise<unknown>;
+
 /** Checks scope and role before anything is read. */
-export function authorize(principal: Principal, tool: CatalogueTool): void {
-  if (!principal.scopes.includes(tool.scope)) throw new InsufficientScopeError(tool.scope);
-  if (!roleAtLeast(principal.role, tool.minRole)) {
-    throw new ForbiddenError('forbidden', `Your role in this tenant (${principal.role}) may not use ${tool.name}; it needs ${tool.minRole} or higher.`);
+export function authorize(principal: Principal, op: Operation): void {
+  if (!principal.scopes.includes(op.scope)) throw new InsufficientScopeError(op.scope);
+  if (!roleAtLeast(principal.role, op.minRole)) {
+    throw new ForbiddenError('forbidden', `Your role in this tenant (${principal.role}) may not use ${op.name}; it needs ${op.minRole} or higher.`);
   }
 }
 
+/** A catalogue tool by name (an unknown name is 404). */
 export async function invokeTool(deps: InvokeDeps, principal: Principal, name: string, rawArgs: unknown, door: Door): Promise<unknown> {
-  const started = performance.now();
   const tool = findTool(name);
   if (!tool) throw new NotFoundError(`Tool "${name.slice(0, 64)}"`);
+  return invokeOperation(deps, principal, tool, HANDLERS[tool.name] as OperationHandler, rawArgs, door);
+}
+
+export async function invokeOperation(
+  deps: InvokeDeps,
+  principal: Principal,
+  op: Operation,
+  handler: OperationHandler,
+  rawArgs: unknown,
+  door: Door,
+): Promise<unknown> {
+  const started = performance.now();
   let hashed: unknown = rawArgs;
   let result: unknown;
   let failure: ToolError | undefined;
   try {
-    authorize(principal, tool);
-    const parsed = strictInput(tool).safeParse(rawArgs ?? {});
+    authorize(principal, op);
+    const parsed = strictInput(op).safeParse(rawArgs ?? {});
     if (!parsed.success) throw inputError(parsed.error);
     hashed = parsed.data;
-    result = await run(deps, principal, tool, parsed.data);
+    result = await run(deps, principal, op, handler, parsed.data);
   } catch (err) {
-    failure = toToolError(err, deps, tool.name);
+    failure = toToolError(err, deps, op.name);
   }
   const ms = performance.now() - started;
   const status = failure?.code ?? 'ok';
-  deps.metrics?.toolCalls.inc({ tool: tool.name, door, status });
-  deps.metrics?.toolDuration.observe({ tool: tool.name, door }, ms / 1000);
+  deps.metrics?.toolCalls.inc({ tool: op.name, door, status });
+  deps.metrics?.toolDuration.observe({ tool: op.name, door }, ms / 1000);
   try {
-    await writeCallLog(deps.db, { principal, tool: tool.name, door, argsHash: argumentsHash(hashed), durationMs: ms, status });
+    await writeCallLog(deps.db, { principal, tool: op.name, door, argsHash: argumentsHash(hashed), durationMs: ms, status });
   } catch (err) {
-    deps.onCallLogFailure?.(err, tool.name);
+    deps.onCallLogFailure?.(err, op.name);
     // A call that already failed keeps its own error; one that did its work is not answered as a success.
-    throw failure ?? new CallNotRecordedError(tool.scope !== 'mcp.read');
+    throw failure ?? new CallNotRecordedError(!op.readOnly);
   }
   if (failure) throw failure;
   return result;
 }
 
-async function run(deps: InvokeDeps, principal: Principal, tool: CatalogueTool, input: unknown): Promise<unknown> {
-  const handler = HANDLERS[tool.name] as (ctx: ServiceContext, input: unknown) => Promise<unknown>;
+async function run(deps: InvokeDeps, principal: Principal, op: Operation, handler: OperationHandler, input: unknown): Promise<unknown> {
+  const call = handler as (ctx: ServiceContext, input: unknown) => Promise<unknown>;
   const ctx: ServiceContext = { db: deps.db, principal, fleetFactsTtlMs: deps.config?.fleetFactsTtlMs };
-  if (!principal.pseudonymize) return tool.output.parse(await handler(ctx, input));
+  if (!principal.pseudonymize) return op.output.parse(await call(ctx, input));
   // Sovereignty mode: pseudonyms in, real values for the service, pseudonyms out.
   const privacy = await Pseudonymizer.forTenant(deps.db, principal.tenantId);
-  const real = await privacy.reveal(tool.input, input as Record<string, unknown>);
-  const output = tool.output.parse(await handler(ctx, real));
-  return privacy.conceal(tool.output, output);
+  const real = await privacy.reveal(op.input, input as Record<string, unknown>);
+  const output = op.output.parse(await call(ctx, real));
+  return privacy.conceal(op.output, output);
 }
 
 function toToolError(err: unknown, deps: InvokeDeps, tool: string): ToolError {
