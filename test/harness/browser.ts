@@ -31,6 +31,8 @@ export interface LaunchOptions {
   args?: string[];
   /** Accept the test CA's certificates (a TLS proxy with a certificate made by the test). */
   ignoreHTTPSErrors?: boolean;
+  /** Let the test inject a script (axe-core) into pages whose CSP forbids scripts. */
+  bypassCSP?: boolean;
 }
 
 /** Launches Chromium with a fresh user-data-dir (a persistent context is how playwright takes one). */
@@ -42,6 +44,7 @@ export async function launchBrowser(o: LaunchOptions = {}): Promise<TestBrowser>
     headless: true,
     args: [...CHROMIUM_ARGS, ...(o.args ?? [])],
     ignoreHTTPSErrors: o.ignoreHTTPSErrors,
+    bypassCSP: o.bypassCSP,
     timeout: 30_000,
   });
   return {

@@ -37,17 +37,31 @@ export async function createTenant(db: Queryable, t: { slug: string; name: strin
   return r.rows[0];
 }
 
-/** Turns the per-tenant connector opt-in on or off. Off blocks authorization and every existing token. */
+/** The audit events of a tenant's decisions about the connector, written by the console and the CLI alike. */
+export const DECISIONS = ['connector_enabled', 'connector_disabled', 'sovereignty_enabled', 'sovereignty_disabled'];
+
+/** An audit row for a decision about the tenant, made in the console (a person) or by the CLI (actor null). */
+export async function writeDecision(db: Queryable, tenantId: string, actor: { userId: string; email: string } | null, eventType: string, metadata: object): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_log (tenant_id, id, event_type, actor_user_id, actor_email, target_type, target_id, metadata)
+     VALUES ($1, $2, $3, $4, $5, 'tenant', $7, $6::jsonb)`,
+    [tenantId, randomUUID(), eventType, actor?.userId ?? null, actor?.email ?? null, JSON.stringify(metadata), tenantId],
+  );
+}
+
+/** Turns the per-tenant connector opt-in on or off (audited). Off blocks authorization and every existing token. */
 export async function setTenantMcp(db: Queryable, slug: string, enabled: boolean): Promise<TenantRow> {
   const r = await db.query<TenantRow>('UPDATE tenants SET mcp_enabled = $2 WHERE slug = $1 RETURNING id, slug, name, mcp_enabled, pseudonymize', [slug, enabled]);
   if (!r.rows[0]) throw new AdminError(`No tenant with slug "${slug}".`);
+  await writeDecision(db, r.rows[0].id, null, enabled ? 'connector_enabled' : 'connector_disabled', { via: 'cli' });
   return r.rows[0];
 }
 
-/** Sovereignty mode: identifiers in tool outputs are replaced by stable per-tenant pseudonyms. */
+/** Sovereignty mode (audited): identifiers in tool outputs are replaced by stable per-tenant pseudonyms. */
 export async function setTenantPseudonymize(db: Queryable, slug: string, on: boolean): Promise<TenantRow> {
   const r = await db.query<TenantRow>('UPDATE tenants SET pseudonymize = $2 WHERE slug = $1 RETURNING id, slug, name, mcp_enabled, pseudonymize', [slug, on]);
   if (!r.rows[0]) throw new AdminError(`No tenant with slug "${slug}".`);
+  await writeDecision(db, r.rows[0].id, null, on ? 'sovereignty_enabled' : 'sovereignty_disabled', { via: 'cli' });
   return r.rows[0];
 }
 

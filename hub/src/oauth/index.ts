@@ -15,6 +15,7 @@ import { mountMetadata } from './metadata.js';
 import { createProvider, OAUTH_PATHS } from './provider.js';
 import { echoRegisteredScope, registrationGuard } from './register.js';
 import { settingsRouter } from './settings.js';
+import { consoleRouter } from '../console/index.js';
 import { ALL_SCOPES } from '../../../shared/index.js';
 
 /** The cookie-signing / CSRF key: made once, shared by every hub instance on the database. */
@@ -46,6 +47,7 @@ export async function mountOAuth(app: express.Express, deps: HubDeps): Promise<{
   mountMetadata(app, issuer);
   app.use(interactionRouter({ provider, db, issuer, csrfKey: key, logger }));
   app.use(settingsRouter({ db, issuer, csrfKey: key }));
+  app.use(consoleRouter({ db, issuer, csrfKey: key }));
   app.post(OAUTH_PATHS.registration, ...registrationGuard(db));
   // Without a scope parameter the request is for every scope (then limited by role on consent).
   app.get(OAUTH_PATHS.authorization, (req, _res, next) => {

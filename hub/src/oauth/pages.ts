@@ -1,21 +1,8 @@
 /**
  * HTML for the hub's own pages (login, consent, token list, errors): server-rendered, no
- * scripts, every value escaped, one stylesheet allowed by its hash, never framed.
+ * scripts, every value escaped, the hub's one stylesheet (web/style.ts), never framed.
  */
-import { createHash } from 'node:crypto';
-
-const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
-main{max-width:34rem;margin:3rem auto;background:#fff;padding:2rem 2.25rem;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15)}
-h1{font-size:1.35rem;margin:0 0 1rem}h2{font-size:1rem;margin:1.25rem 0 .4rem}
-label{display:block;margin:.6rem 0 .2rem;font-weight:600}input[type=email],input[type=password]{width:100%;box-sizing:border-box;padding:.5rem;font:inherit}
-button{font:inherit;padding:.5rem 1.1rem;margin:1rem .5rem 0 0;border-radius:4px;border:1px solid #888;background:#fff;cursor:pointer}
-button.primary{background:#1d4ed8;border-color:#1d4ed8;color:#fff}
-.error{background:#fde8e8;border:1px solid #f5b5b5;padding:.6rem .8rem;border-radius:4px}
-.note{color:#555;font-size:.9rem}.muted{color:#777}
-table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border-bottom:1px solid #ddd;padding:.35rem;text-align:left;vertical-align:top}
-ul{padding-left:1.2rem;margin:.3rem 0}fieldset{border:1px solid #ddd;border-radius:4px}`;
-
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+import { STYLESHEET_PATH } from '../web/style.js';
 
 /** Escapes text for HTML element content and attribute values. */
 export function esc(value: unknown): string {
@@ -30,7 +17,7 @@ export function esc(value: unknown): string {
 export function pageHeaders(formActionOrigins: string[] = []): Record<string, string> {
   const formAction = ["'self'", ...formActionOrigins].join(' ');
   return {
-    'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    'Content-Security-Policy': `default-src 'none'; style-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     'X-Frame-Options': 'DENY',
     'Cache-Control': 'no-store',
     // Not no-referrer: under it browsers send `Origin: null` with form posts, defeating the Origin check.
@@ -42,7 +29,8 @@ export function pageHeaders(formActionOrigins: string[] = []): Record<string, st
 
 export function layout(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)} · monsys</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
+<title>${esc(title)} · monsys</title><link rel="stylesheet" href="${STYLESHEET_PATH}"></head>
+<body><main class="narrow"><p><a class="mark" href="/">monsys</a></p><div class="card">${body}</div></main></body></html>`;
 }
 
 export function errorPage(code: string, description: string): string {
@@ -102,7 +90,7 @@ export function consentPage(o: ConsentPageOptions): string {
   const tenantList = o.tenants
     .map((t, i) => {
       const why = !t.mcpEnabled
-        ? ' — the Claude connector is not enabled for this tenant (a tenant admin can enable it in the monsys dashboard)'
+        ? ' — the Claude connector is not enabled for this tenant (a tenant admin can enable it in the connector console, /console)'
         : !t.grantable.length
           ? ` — your role (${t.role}) cannot be granted the requested access`
           : '';
@@ -120,7 +108,7 @@ ${o.error ? `<p class="error" id="error" role="alert">${esc(o.error)}</p>` : ''}
 <fieldset><legend>Tenant — the token works for this tenant only</legend>
 ${tenantList}
 </fieldset>
-${blocked ? `<p class="error" id="opted-out" role="alert">${o.tenants.some((t) => !t.mcpEnabled) ? 'The Claude connector is not enabled for your tenant, so no access can be granted. A tenant admin can enable it in the monsys dashboard (per-tenant opt-in, because tool data flows through Anthropic\u2019s API).' : 'Your role cannot be granted the requested access.'}</p>` : ''}
+${blocked ? `<p class="error" id="opted-out" role="alert">${o.tenants.some((t) => !t.mcpEnabled) ? 'The Claude connector is not enabled for your tenant, so no access can be granted. A tenant admin can enable it in the connector console at /console (per-tenant opt-in, because tool data flows through Anthropic\u2019s API).' : 'Your role cannot be granted the requested access.'}</p>` : ''}
 <h2>It will be able to</h2>
 <ul id="scopes">${o.scopes.map((s) => `<li>${scopeItem(s)}</li>`).join('')}</ul>
 <h2>What goes through Claude (to Anthropic, a US company)</h2>
