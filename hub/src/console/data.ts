@@ -71,15 +71,15 @@ export async function tokensOf(db: Queryable, tenantId: string, userId: string |
   return r.rows;
 }
 
-/** Revokes live tokens of the tenant (one by id, or every one of a user); returns their grants. */
-export async function revokeTokens(db: Queryable, tenantId: string, o: { id?: string; userId?: string; onlyOf?: string }): Promise<string[]> {
+/** Revokes live tokens of the tenant (one by id, or every one of a user); returns how many, and their grants. */
+export async function revokeTokens(db: Queryable, tenantId: string, o: { id?: string; userId?: string; onlyOf?: string }): Promise<{ revoked: number; grants: string[] }> {
   const r = await db.query<{ grant_id: string | null }>(
     `UPDATE mcp_access_tokens SET revoked_at = now()
       WHERE tenant_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR id = $2) AND ($3::uuid IS NULL OR user_id = $3) AND ($4::uuid IS NULL OR user_id = $4)
       RETURNING grant_id`,
     [tenantId, o.id ?? null, o.userId ?? null, o.onlyOf ?? null],
   );
-  return r.rows.flatMap((row) => (row.grant_id ? [row.grant_id] : []));
+  return { revoked: r.rowCount, grants: r.rows.flatMap((row) => (row.grant_id ? [row.grant_id] : [])) };
 }
 
 export const CALLS_PAGE = 50;

@@ -136,13 +136,13 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
     if (!UUID.test(id) && !UUID.test(user)) throw new ToolError('invalid_argument', 'Choose a token or a user to revoke.');
     if (UUID.test(user) && !isAdmin(v.tenant)) throw refuse('Only a tenant admin can revoke the tokens of a user.');
     // A member revokes only their own tokens: another user's token id is simply not found.
-    const grants = await revokeTokens(d.db, v.tenant.id, {
+    const { revoked, grants } = await revokeTokens(d.db, v.tenant.id, {
       id: UUID.test(id) ? id : undefined,
       userId: UUID.test(user) ? user : undefined,
       onlyOf: isAdmin(v.tenant) ? undefined : v.user.userId,
     });
     for (const g of new Set(grants)) await revokeGrant(d.db, g);
-    return { tab: 'tokens', done: grants.length ? 'revoked' : 'none-revoked' };
+    return { tab: 'tokens', done: revoked ? 'revoked' : 'none-revoked' };
   });
 
   post('/console/:slug/acknowledgements/reopen', async (v, req) => {
