@@ -33,7 +33,7 @@ form.inline{display:inline}form.inline button{margin:0}
 .note{color:var(--muted);font-size:.9rem}.muted{color:var(--muted)}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.8rem;font-weight:600;border:1px solid currentColor}
 .badge.on{color:var(--ok);background:var(--ok-bg)}.badge.off{color:var(--warn);background:var(--warn-bg)}
-.table-wrap{overflow-x:auto}
+.table-wrap{overflow-x:auto;overflow-wrap:normal}.table-wrap table{min-width:40rem}.time{white-space:nowrap}
 table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border-bottom:1px solid var(--line);padding:.45rem .5rem;text-align:left;vertical-align:top}
 th{font-weight:600;color:var(--muted);white-space:nowrap}td.time,td.num,code{white-space:nowrap}
 code{font-size:.85rem}
