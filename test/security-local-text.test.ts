@@ -36,7 +36,7 @@ function fencesBalanced(text: string): boolean {
 
 describe('attacker-written text through a real hub', () => {
   let hub: HubProcess;
-  const tokens = { analyst: '', slow: '' };
+  const tokens = { analyst: '', slow: '', men: '' };
   const agent = randomUUID();
   const slowAgent = randomUUID();
   const ids = { detection: randomUUID() };
@@ -73,7 +73,7 @@ describe('attacker-written text through a real hub', () => {
     await cli(['user', 'add', 'analyst@slow.example', '--tenant', 'slow', '--role', 'analyst']);
     tokens.analyst = (await cli(['token', 'issue', '--tenant', 'inj', '--user', 'analyst@inj.example'])).trim();
     tokens.slow = (await cli(['token', 'issue', '--tenant', 'slow', '--user', 'analyst@slow.example'])).trim();
-    const men = (await cli(['enroll', 'issue', '--tenant', 'inj', '--name', 'web-99'])).trim();
+    const men = (tokens.men = (await cli(['enroll', 'issue', '--tenant', 'inj', '--name', 'web-99'])).trim());
     const menSlow = (await cli(['enroll', 'issue', '--tenant', 'slow', '--name', 'db-1'])).trim();
 
     // The attacker holds web-99's enrollment token.
@@ -122,6 +122,27 @@ describe('attacker-written text through a real hub', () => {
   }, 180_000);
   afterAll(async () => hub?.stop());
 
+  /** Polls /healthz while `work` runs; resolves with the slowest answer in milliseconds. */
+  async function healthzDuring(work: () => Promise<unknown>): Promise<number> {
+    const times: number[] = [];
+    let done = false;
+    const poll = (async () => {
+      while (!done) {
+        const t = performance.now();
+        expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
+        times.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      await work();
+    } finally {
+      done = true;
+      await poll;
+    }
+    return Math.max(...times);
+  }
+
   const cases: [string, () => Record<string, unknown>, (s: Record<string, any>) => unknown[]][] = [
     ['monsys_list_agents', () => ({}), (s) => s.agents.flatMap((a: any) => [a.hostname, a.os, a.kernel_version, ...a.tags])],
     ['monsys_get_agent', () => ({ agent_id: agent }), (s) => [s.agent.hostname, s.agent.os, s.agent.kernel_version, ...s.agent.tags, ...s.open_alerts.map((a: any) => a.title)]],
@@ -152,26 +173,59 @@ describe('attacker-written text through a real hub', () => {
     verifies('PRIV-5');
     // Warm up the connection and the tool's code path on a small page.
     await call(tokens.slow, 'monsys_list_alerts', { limit: 1 });
-    const healthz: number[] = [];
-    let done = false;
-    const poll = (async () => {
-      while (!done) {
-        const t = performance.now();
-        expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
-        healthz.push(performance.now() - t);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    const started = performance.now();
-    const result = await call(tokens.slow, 'monsys_list_alerts', { limit: 100 });
-    const took = performance.now() - started;
-    done = true;
-    await poll;
+    let result!: CallResult;
+    let took = 0;
+    const slowest = await healthzDuring(async () => {
+      const started = performance.now();
+      result = await call(tokens.slow, 'monsys_list_alerts', { limit: 100 });
+      took = performance.now() - started;
+    });
     expect(result.structuredContent!.alerts).toHaveLength(100);
     // Pseudonymised: the hostname in the title is replaced, the description kept.
     expect(JSON.stringify(result.structuredContent)).not.toContain('db-1.slow.example');
     expect(result.structuredContent!.alerts[0].description).toBe('a.'.repeat(4000));
     expect(took).toBeLessThan(1500);
-    expect(Math.max(...healthz)).toBeLessThan(500);
+    expect(slowest).toBeLessThan(500);
   }, 60_000);
+
+  it('keeps answering /healthz while adversarial text arrives at every door (tool arguments, ingest, registration, cookies, headers)', async () => {
+    const long = (unit: string, n: number) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+    const statuses: number[] = [];
+    const send = async (path: string, init: RequestInit) => statuses.push((await fetch(`${hub.url}${path}`, init)).status);
+    const auth = { authorization: `Bearer ${tokens.analyst}` };
+    const mcp = (name: string, args: Record<string, unknown>, token = tokens.analyst) =>
+      send('/mcp', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+      });
+    const round = () => [
+      mcp('monsys_list_agents', { hostname_contains: long('a.', 253), tag: long('a-', 64) }),
+      mcp('monsys_audit_log_search', { actor_email_contains: long('a@', 254), event_type: long('a.', 64) }),
+      mcp('monsys_list_detections', { src_ip: long('1:', 45) }),
+      send(`/v1/agents?hostname_contains=${encodeURIComponent(long('%a', 253))}`, { headers: auth }),
+      send('/v1/ingest/events', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.men}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          agent_id: agent,
+          detections: [{
+            id: randomUUID(), kind: 'suspicious_process', severity: 'low', title: long('a.', 300), description: long('a@a.', 8000),
+            target_user: long('a@', 256), process_cmdline: long('a:', 8192), user_agent: long('\u00e9.', 2048), detected_at: new Date().toISOString(),
+          }],
+        }),
+      }),
+      send('/mcp/oauth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: long('a.', 4000), redirect_uris: [`http://127.0.0.1/${long('a.', 2000)}`] }) }),
+      send('/settings/mcp-tokens', { headers: { cookie: `monsys_login=${long('a', 4000)}; other=${long('%E0%A4%A', 4000)}` } }),
+      send('/v1/kpi-summary', { headers: { authorization: `Bearer ${long('a', 8000)}` } }),
+      send('/v1/ingest/heartbeat', { method: 'POST', headers: { authorization: `Bearer ${tokens.men}`, 'content-type': `application/json${' '.repeat(4000)};x` }, body: '{}' }),
+    ];
+    const slowest = await healthzDuring(async () => {
+      // And the pseudonymised tenant's alerts of "a.".repeat(4000), read alongside.
+      for (let i = 0; i < 5; i++) await Promise.all([...round(), ...(i === 0 ? [mcp('monsys_list_alerts', { limit: 100 }, tokens.slow)] : [])]);
+    });
+    expect(statuses.length).toBe(46);
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    expect(slowest).toBeLessThan(500);
+  }, 120_000);
 });
