@@ -1,5 +1,6 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
 import type { Db, Queryable, QueryResult } from './types.js';
@@ -63,7 +64,8 @@ function chmodIfPresent(path: string, mode: number): void {
 export async function openPglite(options: PgliteOptions = {}): Promise<Db & { dump(): Promise<Blob> }> {
   let release: (() => Promise<void>) | undefined;
   if (options.dataDir) {
-    process.umask(process.umask() | 0o077);
+    // Worker threads cannot change the umask; the modes set below still hold there.
+    if (isMainThread) process.umask(0o077);
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     // A folder made by an older hub, or by hand, under a wider umask.
     chmodSync(options.dataDir, 0o700);
