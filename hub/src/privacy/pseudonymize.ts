@@ -40,7 +40,8 @@ class KnownIdentifiers {
 
   constructor(known: Known[]) {
     for (const k of known) {
-      const key = k.value.toLowerCase();
+      // Keyed as the /i flag compares (characters folded to upper case), so every match finds its value.
+      const key = k.value.toUpperCase();
       if (k.value.length >= 3 && !this.byValue.has(key)) this.byValue.set(key, k);
     }
     const values = [...this.byValue.values()].map((k) => k.value).sort((a, b) => b.length - a.length);
@@ -54,7 +55,7 @@ class KnownIdentifiers {
     let out = text;
     for (const re of this.patterns) {
       out = out.replace(re, (m) => {
-        const k = this.byValue.get(m.toLowerCase());
+        const k = this.byValue.get(m.toUpperCase());
         return k ? pseudonym(k) : m;
       });
     }
