@@ -15,7 +15,7 @@ describe('field tags', () => {
 
   it('lists every leaf with its tag, looking through wrappers, and leaves untagged strings undefined', () => {
     const f = Object.fromEntries(fieldsOf(schema).map((x) => [x.path, x.tag]));
-    expect(f.host).toEqual({ kind: 'hostname' });
+    expect(f.host).toEqual({ kind: 'hostname', untrusted: true });
     expect(f['ips[]']).toEqual({ kind: 'ip' });
     expect(f['nested.note']).toEqual({ kind: 'alert_text', untrusted: true });
     expect(f.count).toEqual({ kind: 'metric' });

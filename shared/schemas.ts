@@ -27,25 +27,32 @@ export const WINDOW_SECONDS: Record<Window, number> = { '1h': 3600, '24h': 86400
 export const Id = tagged(z.uuid(), { kind: 'structural' });
 export const Timestamp = tagged(z.string().describe('ISO 8601 timestamp (UTC)'), { kind: 'structural' });
 
-// Output leaves, tagged with the kind of data they carry to the model (shared/fields.ts).
-export const Hostname = tagged(z.string().max(253), { kind: 'hostname' });
+// Output leaves, tagged with the kind of data they carry to the model (shared/fields.ts). Anything an
+// agent reports reaches the hub through the ingest API, which takes any text a holder of an
+// enrollment token sends, so hostnames, inventory, titles and the text quoting them are untrusted:
+// fenced as quoted data for the model (shared/render.ts). Only what the hub validates to a fixed
+// shape (IPs, country codes, ids, times, enums) or writes without agent text stays unfenced.
+/** Reported by the agent in its heartbeat: any text up to 253 characters. */
+export const Hostname = tagged(z.string().max(253), { kind: 'hostname', untrusted: true });
 export const Ip = tagged(z.string().max(45), { kind: 'ip' });
 export const Country = tagged(z.string(), { kind: 'country' });
 /** A user name seen in an attack (a target user, a login name): attacker-chosen text. */
 export const UserName = tagged(z.string(), { kind: 'user', untrusted: true });
 export const Email = tagged(z.string(), { kind: 'email' });
-/** Titles written by monsys detectors from templates. */
-export const Title = tagged(z.string(), { kind: 'alert_text' });
+/** Alert and detection titles: monsys detectors write them from templates, but the ingest API takes any text. */
+export const Title = tagged(z.string(), { kind: 'alert_text', untrusted: true });
 /** Text that quotes what hosts logged (descriptions, command lines, user agents): attacker-influenced. */
 export const QuotedText = tagged(z.string(), { kind: 'alert_text', untrusted: true });
-/** Text monsys writes (reasons, next steps) that may name hosts or IPs. */
-export const OurText = tagged(z.string(), { kind: 'alert_text' });
+/** Text monsys writes (next steps) that names hosts: the hostnames in it are agent-reported, so it is fenced too. */
+export const OurText = tagged(z.string(), { kind: 'alert_text', untrusted: true });
 /** Our own explanations (score reasons): no tenant identifiers in them. */
 export const Explanation = tagged(z.string(), { kind: 'structural' });
-export const Inventory = tagged(z.string(), { kind: 'inventory' });
+/** OS names, kernel versions and tags as the agent reports them. */
+export const Inventory = tagged(z.string(), { kind: 'inventory', untrusted: true });
 export const CveText = tagged(z.string(), { kind: 'cve' });
 export const ConfigName = tagged(z.string(), { kind: 'config' });
-export const AuditText = tagged(z.string(), { kind: 'audit_meta' });
+/** Audit targets and metadata carry client names, hostnames and notes that outsiders chose. */
+export const AuditText = tagged(z.string(), { kind: 'audit_meta', untrusted: true });
 
 /** Page size: callers ask for up to 500 rows; the default keeps answers short for the model. */
 export const Limit = z.coerce.number().int().min(1).max(500).default(50).describe('Maximum rows to return (1-500, default 50)');

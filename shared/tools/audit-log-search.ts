@@ -26,7 +26,7 @@ export const auditLogSearch = defineTool({
         actor_email: Email.nullable(),
         target_type: AuditText.nullable(),
         target_id: AuditText.nullable(),
-        metadata: tagged(z.record(z.string(), z.unknown()), { kind: 'audit_meta' }),
+        metadata: tagged(z.record(z.string(), z.unknown()), { kind: 'audit_meta', untrusted: true }),
       }),
     ),
     total: z.number().int(),

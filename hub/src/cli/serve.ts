@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import { startHub, type RunningHub } from '../server.js';
 import { configFrom } from './options.js';
 import { DEMO_ACCOUNTS, seedDemo } from '../seed/index.js';
-import { issueAccessToken } from '../auth/tokens.js';
-import { findTenant, findUserByEmail } from '../admin/accounts.js';
 
 function stopOnSignals(hub: RunningHub): void {
   const stop = (signal: string) => {
@@ -51,16 +49,15 @@ export function registerServe(program: Command): void {
         process.stdout.write(`Demo data: ${s.tenants} tenants, ${s.agents} hosts, ${s.alerts} alerts, ${s.detections} detections (${s.ms} ms)\n`);
       }
       const demo = DEMO_ACCOUNTS[0];
-      let tokenLine = '';
-      if (demo) {
-        const tenant = await findTenant(hub.db, demo.tenants[0]!);
-        const user = await findUserByEmail(hub.db, demo.email);
-        const token = await issueAccessToken(hub.db, { tenantId: tenant.id, userId: user.id, scopes: ['mcp.read', 'mcp.acknowledge'] });
-        tokenLine = [
-          `  Try the REST API (a demo token for ${demo.email} in ${tenant.slug}, valid 1 hour):`,
-          `    curl -H "Authorization: Bearer ${token.value}" ${hub.url}/v1/kpi-summary`,
-        ].join('\n');
-      }
+      // No live token on stdout: terminal scrollback and CI logs keep it. The line mints one when
+      // it is run, through the admin socket, and the token goes straight into curl's header.
+      const dataDirOption = config.databaseUrl ? '' : ` --data-dir ${shellQuote(config.dataDir)}`;
+      const tokenLine = demo
+        ? [
+            `  Try the REST API (mints a 1-hour token for ${demo.email} in ${demo.tenants[0]} when you run it; the token is not printed):`,
+            `    curl -H "Authorization: Bearer $(npm run -s hub --${dataDirOption} token issue --tenant ${demo.tenants[0]} --user ${demo.email})" ${hub.url}/v1/kpi-summary`,
+          ].join('\n')
+        : '';
       process.stdout.write(
         [
           '',
@@ -75,4 +72,9 @@ export function registerServe(program: Command): void {
         ].join('\n'),
       );
     });
+}
+
+/** A path as one POSIX shell word. */
+function shellQuote(s: string): string {
+  return /^[\w./:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -2,8 +2,10 @@
  * The embedded database can be open in one process only, so while a hub runs on PGlite the
  * hub CLI (`hub token issue`, `hub user add`, …) reaches it through this local socket instead.
  *
- * The socket sits beside the data folder with mode 0600: whoever can use it could read the
- * data folder itself, so it grants nothing new. It is never a network port.
+ * The socket sits beside the data folder with mode 0600, like the folder private to the hub's user
+ * (openPglite makes the folder 0700 and its files 0600, and narrows the umask so the socket is
+ * never reachable by others, not even between listen and chmod): whoever can use it could read
+ * the data folder itself, so it grants nothing new. It is never a network port.
  * Protocol: one JSON object per line. Requests {id, op: 'query'|'exec'|'begin'|'commit'|'rollback', sql?, params?};
  * answers {id, rows?, rowCount?, error?}. A connection holds at most one transaction; closing it rolls back.
  */
