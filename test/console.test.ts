@@ -10,9 +10,11 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate } from 'otplib';
 import { openPg } from '../hub/src/db/pg.js';
 import type { Db } from '../hub/src/db/types.js';
-import { launchBrowser, type TestBrowser } from './harness/browser.js';
+import { FormAgent, formOf, launchBrowser, type TestBrowser } from './harness/browser.js';
+import { oauthFlow, pkce } from './harness/oauth-flow.js';
 import { spawnHub, type HubProcess } from './harness/hub.js';
 import { ROOT } from './harness/paths.js';
 
@@ -28,7 +30,18 @@ describe('the connector console in Chromium', () => {
   let adminToken: string;
   let viewerToken: string;
   let detection: string;
+  /** The admin's authenticator key and unused recovery codes, once set up in the first test. */
+  let secret: string | undefined;
+  const recovery: string[] = [];
+  /** A code for the authenticator step after the last one used (each step's code works once). */
+  let nextStep = 0;
+  const freshCode = async () => {
+    const step = Math.max(nextStep, Math.floor(Date.now() / 30_000));
+    nextStep = step + 1;
+    return generate({ secret: secret!, epoch: step * 30 });
+  };
 
+  const flow = oauthFlow(() => hub.url, ADMIN);
   const rest = (token: string, path: string, init: RequestInit = {}) =>
     fetch(`${hub.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers as object) } });
 
@@ -74,7 +87,15 @@ describe('the connector console in Chromium', () => {
     expect(page.url()).toContain('/login');
     await page.fill('#email', who.email);
     await page.fill('#password', who.password);
-    await Promise.all([page.waitForURL(/\/console\/acme\/connector/), page.click('#sign-in')]);
+    await page.click('#sign-in');
+    await page.waitForURL(/\/console\/acme\/connector|\/login\/second-factor/);
+    if (page.url().includes('/login/second-factor')) {
+      // The password alone opens nothing: the console still sends to sign-in.
+      const probe = await browser.context.request.get(`${hub.url}/console/acme/tokens`, { maxRedirects: 0 });
+      expect(probe.status()).toBe(303);
+      await page.fill('#code', recovery.shift()!);
+      await Promise.all([page.waitForURL(/\/console\/acme\/connector/), page.click('#verify')]);
+    }
     return page;
   }
 
@@ -94,13 +115,79 @@ describe('the connector console in Chromium', () => {
     }
   }
 
+  it('an admin sets up TOTP (QR code, recovery codes); sensitive actions are refused without it and without a fresh code', async () => {
+    const page = await signIn(ADMIN);
+    // Without two-factor sign-in, the switch is refused and nothing changes.
+    await page.click('#toggle-mcp_enabled');
+    await page.waitForSelector('#error');
+    expect(await page.textContent('#error')).toContain('needs two-factor sign-in');
+    expect((await rest(adminToken, '/v1/trust-score')).status).toBe(200);
+
+    await page.goto(`${hub.url}/console/acme/security`);
+    await page.click('#start-totp');
+    await page.waitForSelector('#qr svg');
+    await check(page, 'console-security-setup');
+    secret = (await page.textContent('#totp-secret'))!.trim();
+    await page.fill('#confirm-code', 'nope12');
+    await page.click('#confirm-totp');
+    await page.waitForSelector('#error');
+    await page.goto(`${hub.url}/console/acme/security`);
+    await page.click('#start-totp');
+    secret = (await page.textContent('#totp-secret'))!.trim();
+    await page.fill('#confirm-code', await freshCode());
+    await page.click('#confirm-totp');
+    await page.waitForSelector('#recovery-codes');
+    recovery.push(...(await page.locator('#recovery-codes code').allTextContents()));
+    expect(recovery).toHaveLength(10);
+    expect(await page.textContent('#totp .badge')).toBe('on');
+    const stored = await db.query<{ code_sha256: string }>('SELECT code_sha256 FROM user_recovery_codes');
+    expect(stored.rows.some((r) => recovery.includes(r.code_sha256))).toBe(false);
+
+    // Minutes later (the session's proof made stale), the switch needs a fresh code: none, or a wrong one, is refused.
+    await db.query(`UPDATE web_sessions SET second_factor_at = now() - interval '10 minutes'`);
+    await page.goto(`${hub.url}/console/acme/connector`);
+    await page.click('#toggle-mcp_enabled');
+    await page.waitForSelector('#error');
+    expect(await page.textContent('#error')).toContain('fresh code');
+    await page.fill('#toggle-mcp_enabled-code', '000000');
+    await page.click('#toggle-mcp_enabled');
+    await page.waitForSelector('#error');
+    expect((await rest(adminToken, '/v1/trust-score')).status).toBe(200);
+    await page.fill('#toggle-mcp_enabled-code', await freshCode());
+    await Promise.all([page.waitForURL(/done=connector-off/), page.click('#toggle-mcp_enabled')]);
+    expect((await rest(adminToken, '/v1/trust-score')).status).toBe(403);
+    // Fresh for a few minutes: the next switch needs no code.
+    await Promise.all([page.waitForURL(/done=connector-on/), page.click('#toggle-mcp_enabled')]);
+    await page.close();
+  }, 120_000);
+
+  it('signing in to an account with TOTP needs its code after the password, at /login and on the OAuth sign-in', async () => {
+    const page = await signIn(ADMIN);
+    expect(page.url()).toContain('/console/acme/connector');
+    await check(page, 'console-connector');
+    await page.close();
+
+    // The OAuth sign-in of a client: password, then the code, then consent.
+    const client = await flow.newClient();
+    const agent = new FormAgent(hub.url);
+    const start = await agent.go(flow.authorizeUrl({ clientId: client, redirectUri: 'http://127.0.0.1:8080/cb', challenge: pkce().challenge }));
+    const login = formOf(start.html);
+    const second = await agent.go(login.action, { form: { ...login.fields, email: ADMIN.email, password: ADMIN.password } });
+    expect(second.html).toContain('id="verify"');
+    const codeForm = formOf(second.html);
+    const wrong = await agent.go(codeForm.action, { form: { ...codeForm.fields, code: '123456' } });
+    expect(wrong.res.status).toBe(401);
+    const consent = await agent.go(codeForm.action, { form: { ...formOf(wrong.html).fields, code: recovery.shift()! } });
+    expect(consent.html).toContain('id="approve"');
+  }, 60_000);
+
   it('an admin sees and changes the connector settings, and each change is audited with who decided', async () => {
     const page = await signIn(ADMIN);
-    await check(page, 'console-connector');
     await expect.poll(() => page.textContent('#opt-in .badge')).toBe('on');
     expect(await page.textContent('#model-data')).toContain('Hostnames');
     await Promise.all([page.waitForURL(/done=connector-off/), page.click('#toggle-mcp_enabled')]);
     expect(await page.textContent('#notice')).toContain('now off');
+    expect(await page.textContent('#decisions')).toContain('connector_disabled');
     expect((await rest(adminToken, '/v1/trust-score')).status).toBe(403);
     expect(await page.textContent('#decisions')).toContain(ADMIN.email);
     await Promise.all([page.waitForURL(/done=connector-on/), page.click('#toggle-mcp_enabled')]);
@@ -114,7 +201,8 @@ describe('the connector console in Chromium', () => {
       [['connector_enabled', 'connector_disabled', 'sovereignty_enabled', 'sovereignty_disabled']],
     );
     // The CLI's `tenant enable` at setup (no actor), then the four changes made here.
-    expect(audit.rows.filter((r) => r.actor_email === ADMIN.email).map((r) => r.event_type)).toEqual(['connector_disabled', 'connector_enabled', 'sovereignty_enabled', 'sovereignty_disabled']);
+    // Two switches in the TOTP test, four here.
+    expect(audit.rows.filter((r) => r.actor_email === ADMIN.email).map((r) => r.event_type)).toEqual(['connector_disabled', 'connector_enabled', 'connector_disabled', 'connector_enabled', 'sovereignty_enabled', 'sovereignty_disabled']);
     expect(audit.rows.some((r) => r.actor_email === null && r.event_type === 'connector_enabled')).toBe(true);
     await page.close();
   }, 120_000);
@@ -180,6 +268,24 @@ describe('the connector console in Chromium', () => {
     expect((await hb(value!)).status).toBe(401);
     await page.close();
   }, 60_000);
+
+  it('an admin can require TOTP of every member: a member without it sees only the Security page', async () => {
+    const admin = await signIn(ADMIN);
+    await admin.goto(`${hub.url}/console/acme/security`);
+    await Promise.all([admin.waitForURL(/done=totp-required/), admin.click('#toggle-require')]);
+    const viewer = await signIn(VIEWER);
+    expect(await viewer.textContent('#error')).toContain('requires two-factor sign-in');
+    expect(await viewer.textContent('h1')).toBe('Security');
+    await viewer.goto(`${hub.url}/console/acme/tokens`);
+    expect(await viewer.textContent('h1')).toBe('Security');
+    await viewer.close();
+    const again = await signIn(ADMIN);
+    await again.goto(`${hub.url}/console/acme/security`);
+    await Promise.all([again.waitForURL(/done=totp-not-required/), again.click('#toggle-require')]);
+    await again.close();
+    const kinds = await db.query<{ event_type: string }>(`SELECT event_type FROM audit_log WHERE event_type LIKE 'totp_%' ORDER BY occurred_at`);
+    expect(kinds.rows.map((r) => r.event_type)).toEqual(['totp_enabled', 'totp_required', 'totp_not_required']);
+  }, 90_000);
 
   it('a viewer sees less and may do less: no switches, own tokens and calls only, no enrollment tokens, no reopen; forged forms refused', async () => {
     const page = await signIn(VIEWER);

@@ -14,15 +14,17 @@ export interface Membership {
   role: Role;
   mcpEnabled: boolean;
   pseudonymize: boolean;
+  /** The tenant requires two-factor sign-in of every member. */
+  requireTotp: boolean;
 }
 
 export async function membershipsOf(db: Queryable, userId: string): Promise<Membership[]> {
-  const r = await db.query<{ id: string; slug: string; name: string; role: Role; mcp_enabled: boolean; pseudonymize: boolean }>(
-    `SELECT t.id, t.slug, t.name, m.role, t.mcp_enabled, t.pseudonymize FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+  const r = await db.query<{ id: string; slug: string; name: string; role: Role; mcp_enabled: boolean; pseudonymize: boolean; require_totp: boolean }>(
+    `SELECT t.id, t.slug, t.name, m.role, t.mcp_enabled, t.pseudonymize, t.require_totp FROM memberships m JOIN tenants t ON t.id = m.tenant_id
       WHERE m.user_id = $1 ORDER BY t.name, t.slug`,
     [userId],
   );
-  return r.rows.map((t) => ({ id: t.id, slug: t.slug, name: t.name, role: t.role, mcpEnabled: t.mcp_enabled, pseudonymize: t.pseudonymize }));
+  return r.rows.map((t) => ({ id: t.id, slug: t.slug, name: t.name, role: t.role, mcpEnabled: t.mcp_enabled, pseudonymize: t.pseudonymize, requireTotp: t.require_totp }));
 }
 
 /** The signed-in person as a principal of one tenant, for the services (which audit as this user). */

@@ -11,12 +11,13 @@ import { ToolError } from '../errors.js';
 import { issueEnrollmentToken, listEnrollmentTokens } from '../ingest/tokens.js';
 import { revokeGrant } from '../oauth/adapter.js';
 import { pageHeaders } from '../oauth/pages.js';
-import { csrfToken, csrfValid, currentWebUser, sameOrigin, WEB_SESSION_COOKIE, type WebUser } from '../oauth/web.js';
+import { csrfToken, csrfValid, currentWebUser, proveSecondFactor, sameOrigin, WEB_SESSION_COOKIE, type WebUser } from '../oauth/web.js';
 import { unacknowledgeDetection } from '../services/detections.js';
 import { STYLESHEET, STYLESHEET_ETAG, STYLESHEET_PATH } from '../web/style.js';
 import { writeDecision } from '../admin/accounts.js';
 import { consolePrincipal, isAdmin, membershipsOf, revokeTokens, type Membership } from './data.js';
-import { renderTab } from './pages.js';
+import { renderTab, type SecurityShown } from './pages.js';
+import { checkSecondFactor, confirmEnrolment, disableTotp, FRESH_SECOND_FACTOR_SECONDS, startEnrolment, totpEnabled } from '../auth/totp.js';
 import { TABS, notFoundPage, type Frame, type Tab } from './views.js';
 
 export interface ConsoleDeps {
@@ -36,10 +37,13 @@ const NOTICES: Record<string, string> = {
   reopened: 'The detection is open again (audited as detection_unacknowledged).',
   'already-open': 'The detection was already open.',
   'enrollment-revoked': 'The enrollment token was revoked.',
+  'totp-off': 'Two-factor sign-in is off.',
+  'totp-required': 'Every member now needs two-factor sign-in to use the console.',
+  'totp-not-required': 'Two-factor sign-in is no longer required of members.',
 };
 
 /** An action's outcome: the tab to return to and a NOTICES code, or a page shown at once (a secret shown once). */
-type Outcome = { tab: Tab; done: keyof typeof NOTICES } | { tab: Tab; show: string };
+type Outcome = { tab: Tab; done: keyof typeof NOTICES } | { tab: Tab; show?: string; shown?: SecurityShown };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const isTab = (v: string): v is Tab => TABS.some(([id]) => id === v);
@@ -48,7 +52,11 @@ interface Visit {
   user: WebUser;
   tenant: Membership;
   tenants: Membership[];
+  /** The tenant requires two-factor sign-in and this user has not set it up: only the Security tab. */
+  blocked: boolean;
 }
+
+const BLOCKED = 'This tenant requires two-factor sign-in. Set it up here to use the console.';
 
 export function consoleRouter(d: ConsoleDeps): express.Router {
   const router = express.Router();
@@ -77,7 +85,19 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
     const tenants = await membershipsOf(d.db, user.userId);
     const tenant = tenants.find((t) => t.slug === req.params.slug);
     if (!tenant) return void send(res, 404, notFoundPage());
-    return { user, tenant, tenants };
+    return { user, tenant, tenants, blocked: tenant.requireTotp && !(await totpEnabled(d.db, user.userId)) };
+  }
+
+  /**
+   * A sensitive action needs a fresh second factor: a code in the form, or one proved by this session
+   * in the last minutes. Without two-factor sign-in set up, the action is refused.
+   */
+  async function freshFactor(v: Visit, req: express.Request): Promise<void> {
+    if (!(await totpEnabled(d.db, v.user.userId))) throw refuse('This action needs two-factor sign-in: set it up in the Security tab first.');
+    const proved = v.user.secondFactorAt && Date.now() - v.user.secondFactorAt.getTime() < FRESH_SECOND_FACTOR_SECONDS * 1000;
+    if (proved) return;
+    if (!(await checkSecondFactor(d.db, v.user.userId, String(req.body?.code ?? '')))) throw refuse('This action needs a fresh code from your authenticator app.');
+    await proveSecondFactor(d.db, v.user.sessionHash);
   }
 
   router.get('/console', async (req, res) => {
@@ -94,6 +114,7 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
     if (!isTab(tab)) return send(res, 404, notFoundPage());
     const v = await visit(req, res);
     if (!v) return;
+    if (v.blocked && tab !== 'security') return send(res, 403, await renderTab(d.db, { ...frame(v, 'security', req), error: BLOCKED }, v, {}));
     send(res, 200, await renderTab(d.db, frame(v, tab, req), v, req.query));
   });
 
@@ -102,12 +123,13 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
     router.post(path, form, async (req, res) => {
       const v = await visit(req, res);
       if (!v) return;
+      if (v.blocked && !path.includes('/security/')) return send(res, 403, await renderTab(d.db, { ...frame(v, 'security', req), error: BLOCKED }, v, {}));
       if (!sameOrigin(req, d.issuer) || !csrfValid(d.csrfKey, 'console', v.user.sessionHash, req.body?.csrf)) {
         return send(res, 403, notFoundPage().replace('Page not found', 'The form was not sent from the console'));
       }
       try {
         const out = await handle(v, req);
-        if ('show' in out) return send(res, 200, await renderTab(d.db, { ...frame(v, out.tab, req), notice: out.show }, v, {}));
+        if (!('done' in out)) return send(res, 200, await renderTab(d.db, { ...frame(v, out.tab, req), notice: out.show }, v, {}, out.shown));
         res.redirect(303, `/console/${encodeURIComponent(v.tenant.slug)}/${out.tab}?done=${out.done}`);
       } catch (err) {
         if (!(err instanceof ToolError)) throw err;
@@ -120,6 +142,7 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
 
   post('/console/:slug/connector', async (v, req) => {
     if (!isAdmin(v.tenant)) throw refuse('Only a tenant admin can change the connector settings.');
+    await freshFactor(v, req);
     const on = req.body?.value === 'on';
     const setting = req.body?.setting === 'pseudonymize' ? 'pseudonymize' : 'mcp_enabled';
     await d.db.transaction(async (tx) => {
@@ -135,6 +158,9 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
     const user = String(req.body?.user ?? '');
     if (!UUID.test(id) && !UUID.test(user)) throw new ToolError('invalid_argument', 'Choose a token or a user to revoke.');
     if (UUID.test(user) && !isAdmin(v.tenant)) throw refuse('Only a tenant admin can revoke the tokens of a user.');
+    // Revoking someone else's access is sensitive; one's own token is not.
+    const own = UUID.test(id) && (await d.db.query('SELECT 1 FROM mcp_access_tokens WHERE id = $1 AND user_id = $2', [id, v.user.userId])).rows.length > 0;
+    if (!own && isAdmin(v.tenant)) await freshFactor(v, req);
     // A member revokes only their own tokens: another user's token id is simply not found.
     const { revoked, grants } = await revokeTokens(d.db, v.tenant.id, {
       id: UUID.test(id) ? id : undefined,
@@ -154,6 +180,7 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
 
   post('/console/:slug/agents/enroll', async (v, req) => {
     if (!isAdmin(v.tenant)) throw refuse('Only a tenant admin can issue enrollment tokens.');
+    await freshFactor(v, req);
     const name = String(req.body?.name ?? '').trim();
     if (!/^[\w.-]{1,64}$/.test(name)) throw new ToolError('invalid_argument', 'The agent name must be 1–64 letters, digits, dots, dashes or underscores.');
     const t = await issueEnrollmentToken(d.db, v.tenant.id, name);
@@ -170,6 +197,37 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
     await d.db.query('UPDATE enrollment_tokens SET revoked_at = now() WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL', [v.tenant.id, id]);
     await writeDecision(d.db, v.tenant.id, v.user, 'enrollment_token_revoked', { token_id: id });
     return { tab: 'agents', done: 'enrollment-revoked' };
+  });
+
+  post('/console/:slug/security/start', async (v) => {
+    const enrolment = await startEnrolment(d.db, v.user, d.issuer);
+    if (!enrolment) throw new ToolError('invalid_argument', 'Two-factor sign-in is on already.');
+    return { tab: 'security', shown: { enrolment } };
+  });
+
+  post('/console/:slug/security/confirm', async (v, req) => {
+    const codes = await confirmEnrolment(d.db, v.user.userId, String(req.body?.code ?? ''));
+    if (!codes) throw new ToolError('invalid_argument', 'That code does not match: set up again and enter the code the app shows now.');
+    await proveSecondFactor(d.db, v.user.sessionHash);
+    await writeDecision(d.db, v.tenant.id, v.user, 'totp_enabled', {});
+    return { tab: 'security', show: 'Two-factor sign-in is on.', shown: { recoveryCodes: codes } };
+  });
+
+  post('/console/:slug/security/disable', async (v, req) => {
+    if (v.tenant.requireTotp) throw refuse('This tenant requires two-factor sign-in; it cannot be turned off here.');
+    await freshFactor(v, req);
+    await disableTotp(d.db, v.user.userId);
+    await writeDecision(d.db, v.tenant.id, v.user, 'totp_disabled', {});
+    return { tab: 'security', done: 'totp-off' };
+  });
+
+  post('/console/:slug/security/require', async (v, req) => {
+    if (!isAdmin(v.tenant)) throw refuse('Only a tenant admin can require two-factor sign-in.');
+    await freshFactor(v, req);
+    const on = req.body?.value === 'on';
+    await d.db.query('UPDATE tenants SET require_totp = $2 WHERE id = $1', [v.tenant.id, on]);
+    await writeDecision(d.db, v.tenant.id, v.user, on ? 'totp_required' : 'totp_not_required', { via: 'console' });
+    return { tab: 'security', done: on ? 'totp-required' : 'totp-not-required' };
   });
 
   router.post('/console/sign-out', form, async (req, res) => {

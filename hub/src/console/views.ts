@@ -11,6 +11,7 @@ export const TABS = [
   ['calls', 'Calls'],
   ['acknowledgements', 'Acknowledgements'],
   ['agents', 'Agents'],
+  ['security', 'Security'],
 ] as const;
 export type Tab = (typeof TABS)[number][0];
 
@@ -46,12 +47,18 @@ export function consolePage(f: Frame, title: string, body: string): string {
   return page(`${title} — ${f.current.name}`, `<main><h1>${esc(title)}</h1>${messages}${body}</main>`, header);
 }
 
-/** A POST button: CSRF token, hidden fields, one submit. */
-export function action(path: string, csrf: string, label: string, fields: Record<string, string> = {}, cls = '', id = ''): string {
+/**
+ * A POST button: CSRF token, hidden fields, one submit. `code`: a sensitive action, with a field for a
+ * fresh authenticator code (left empty when the session proved one in the last minutes).
+ */
+export function action(path: string, csrf: string, label: string, fields: Record<string, string> = {}, cls = '', id = '', code = false): string {
   const hidden = Object.entries({ csrf, ...fields })
     .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
     .join('');
-  return `<form method="post" action="${esc(path)}" class="inline">${hidden}<button type="submit"${cls ? ` class="${cls}"` : ''}${id ? ` id="${esc(id)}"` : ''}>${esc(label)}</button></form>`;
+  const codeField = code
+    ? `<input type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="19" size="8" placeholder="code" aria-label="Authenticator code for: ${esc(label)}"${id ? ` id="${esc(id)}-code"` : ''}> `
+    : '';
+  return `<form method="post" action="${esc(path)}" class="inline">${hidden}${codeField}<button type="submit"${cls ? ` class="${cls}"` : ''}${id ? ` id="${esc(id)}"` : ''}>${esc(label)}</button></form>`;
 }
 
 export const when = (d: Date | null | undefined) => (d ? `<span class="time">${esc(d.toISOString().slice(0, 16).replace('T', ' '))} UTC</span>` : '<span class="muted">never</span>');

@@ -14,10 +14,11 @@ import { ALL_SCOPES, CATALOGUE, DATA_KINDS, ROLES, SCOPES, roleAtLeast, type Dat
 import type { Db } from '../db/types.js';
 import type { Logger } from '../logger.js';
 import { isMetadataDocumentId } from './adapter.js';
-import { consentPage, errorPage, loginPage, pageHeaders, scopeField, type ConsentTenant } from './pages.js';
+import { consentPage, errorPage, loginPage, pageHeaders, scopeField, SECOND_FACTOR_FAILED, secondFactorPage, type ConsentTenant } from './pages.js';
+import { checkSecondFactor, totpEnabled } from '../auth/totp.js';
 import { hubResources, OAUTH_PATHS } from './provider.js';
 import { admit } from '../http/rate-limit.js';
-import { LOGIN_FAILED, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, loginLimits, sameOrigin, startWebSession } from './web.js';
+import { LOGIN_FAILED, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, loginLimits, proveSecondFactor, sameOrigin, startWebSession } from './web.js';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -171,8 +172,29 @@ export function interactionRouter(d: InteractionDeps): express.Router {
         return page(401, LOGIN_FAILED);
       }
       await attempt.release();
-      await startWebSession(d.db, res, user.id, secure);
+      const twoFactor = await totpEnabled(d.db, user.id);
+      await startWebSession(d.db, res, user.id, secure, twoFactor);
+      if (twoFactor) return secondFactor(res, details, 200);
       await d.provider.interactionFinished(req, res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // The second step for an account with two-factor sign-in: the session waits (pending) for its code.
+  const secondFactor = (res: express.Response, details: Details, status: number, error?: string) =>
+    send(res, status, secondFactorPage({ action: `${base}/${details.uid}/second-factor`, csrf: csrfToken(d.csrfKey, 'second-factor', details.uid), error, purpose: 'Your account has two-factor sign-in.' }), redirectOrigin(details));
+
+  router.post(`${base}/:uid/second-factor`, form, async (req, res, next) => {
+    try {
+      const details = await load(req, res);
+      if (!details) return;
+      const pending = await currentWebUser(d.db, req, { pending: true });
+      if (!pending) return send(res, 400, errorPage('invalid_request', 'Sign in first.'));
+      if (!sameOrigin(req, d.issuer) || !csrfValid(d.csrfKey, 'second-factor', details.uid, req.body?.csrf)) return secondFactor(res, details, 403, 'The form was not sent from this page. Reload it and try again.');
+      if (!(await checkSecondFactor(d.db, pending.userId, String(req.body?.code ?? '')))) return secondFactor(res, details, 401, SECOND_FACTOR_FAILED);
+      await proveSecondFactor(d.db, pending.sessionHash);
+      await d.provider.interactionFinished(req, res, { login: { accountId: pending.userId } }, { mergeWithLastSubmission: false });
     } catch (err) {
       next(err);
     }

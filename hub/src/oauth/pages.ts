@@ -60,6 +60,20 @@ ${o.error ? `<p class="error" id="error" role="alert">${esc(o.error)}</p>` : ''}
 </form>`);
 }
 
+/** The second step of signing in to an account with two-factor sign-in (TOTP or a recovery code). */
+export function secondFactorPage(o: { action: string; csrf: string; error?: string; purpose: string }): string {
+  return layout('Two-factor sign-in', `<h1>Enter your sign-in code</h1><p class="note">${esc(o.purpose)}</p>
+${o.error ? `<p class="error" id="error" role="alert">${esc(o.error)}</p>` : ''}
+<form method="post" action="${esc(o.action)}">
+<input type="hidden" name="csrf" value="${esc(o.csrf)}">
+<label for="code">The 6-digit code from your authenticator app, or a recovery code</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required maxlength="19">
+<button class="primary" type="submit" id="verify">Continue</button>
+</form>`);
+}
+
+export const SECOND_FACTOR_FAILED = 'That code is not valid (a code works once; after 10 wrong codes, wait 15 minutes).';
+
 export interface ConsentTenant {
   id: string;
   name: string;

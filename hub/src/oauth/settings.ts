@@ -7,11 +7,13 @@ import { randomBytes } from 'node:crypto';
 import express from 'express';
 import type { Db } from '../db/types.js';
 import { revokeGrant } from './adapter.js';
-import { loginPage, pageHeaders, tokensPage } from './pages.js';
+import { loginPage, pageHeaders, SECOND_FACTOR_FAILED, secondFactorPage, tokensPage } from './pages.js';
+import { checkSecondFactor, totpEnabled } from '../auth/totp.js';
 import { admit } from '../http/rate-limit.js';
-import { LOGIN_FAILED, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, loginLimits, requestCookies, sameOrigin, startWebSession } from './web.js';
+import { LOGIN_FAILED, checkPassword, clientIp, csrfToken, csrfValid, currentWebUser, loginLimits, proveSecondFactor, requestCookies, sameOrigin, startWebSession } from './web.js';
 
 export const SETTINGS_PATH = '/settings/mcp-tokens';
+export const SECOND_FACTOR_PATH = '/login/second-factor';
 
 export interface SettingsDeps {
   db: Db;
@@ -70,11 +72,37 @@ export function settingsRouter(d: SettingsDeps): express.Router {
         return showLogin(req, res, 401, LOGIN_FAILED, email);
       }
       await attempt.release();
-      await startWebSession(d.db, res, user.id, secure);
+      const twoFactor = await totpEnabled(d.db, user.id);
+      await startWebSession(d.db, res, user.id, secure, twoFactor);
+      if (twoFactor) return res.redirect(303, `${SECOND_FACTOR_PATH}?next=${encodeURIComponent(localPath(req.query.next))}`);
       res.redirect(303, localPath(req.query.next));
     } catch (err) {
       next(err);
     }
+  });
+
+  const showSecondFactor = (res: express.Response, req: express.Request, sessionHash: string, status: number, error?: string) =>
+    res
+      .status(status)
+      .set(pageHeaders())
+      .type('html')
+      .send(secondFactorPage({ action: `${SECOND_FACTOR_PATH}?next=${encodeURIComponent(localPath(req.query.next))}`, csrf: csrfToken(d.csrfKey, 'second-factor', sessionHash), error, purpose: 'Your account has two-factor sign-in.' }));
+
+  router.get(SECOND_FACTOR_PATH, async (req, res) => {
+    const pending = await currentWebUser(d.db, req, { pending: true });
+    if (!pending) return res.redirect(303, `/login?next=${encodeURIComponent(localPath(req.query.next))}`);
+    showSecondFactor(res, req, pending.sessionHash, 200);
+  });
+
+  router.post(SECOND_FACTOR_PATH, form, async (req, res) => {
+    const pending = await currentWebUser(d.db, req, { pending: true });
+    if (!pending) return res.redirect(303, `/login?next=${encodeURIComponent(localPath(req.query.next))}`);
+    if (!sameOrigin(req, d.issuer) || !csrfValid(d.csrfKey, 'second-factor', pending.sessionHash, req.body?.csrf)) {
+      return showSecondFactor(res, req, pending.sessionHash, 403, 'The form was not sent from this page. Reload it and try again.');
+    }
+    if (!(await checkSecondFactor(d.db, pending.userId, String(req.body?.code ?? '')))) return showSecondFactor(res, req, pending.sessionHash, 401, SECOND_FACTOR_FAILED);
+    await proveSecondFactor(d.db, pending.sessionHash);
+    res.redirect(303, localPath(req.query.next));
   });
 
   router.get(SETTINGS_PATH, async (req, res, next) => {

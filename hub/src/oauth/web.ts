@@ -31,6 +31,8 @@ export interface WebUser {
   userId: string;
   email: string;
   sessionHash: string;
+  /** When this session last proved the account's second factor (null: never). */
+  secondFactorAt: Date | null;
 }
 
 /** The request's cookies. A value that is not valid percent-encoding is kept as sent, never an error: a sibling app's cookie cannot break sign-in. */
@@ -49,25 +51,43 @@ export async function checkPassword(db: Queryable, email: string, password: stri
   return ok && user ? { id: user.id, email: user.email } : undefined;
 }
 
-export async function startWebSession(db: Queryable, res: express.Response, userId: string, secure: boolean): Promise<void> {
+/**
+ * Starts a browser session. `pending`: the password was right but the account has two-factor
+ * sign-in, so the session counts for nothing until its code is proved (proveSecondFactor).
+ */
+export async function startWebSession(db: Queryable, res: express.Response, userId: string, secure: boolean, pending = false): Promise<void> {
   const value = randomBytes(32).toString('base64url');
   await db.query(
-    `INSERT INTO web_sessions (id_sha256, user_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))`,
-    [hashToken(value), userId, WEB_SESSION_TTL_SECONDS],
+    `INSERT INTO web_sessions (id_sha256, user_id, expires_at, pending) VALUES ($1, $2, now() + make_interval(secs => $3), $4)`,
+    [hashToken(value), userId, pending ? SECOND_FACTOR_WAIT_SECONDS : WEB_SESSION_TTL_SECONDS, pending],
   );
   res.cookie(WEB_SESSION_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: WEB_SESSION_TTL_SECONDS * 1000 });
 }
 
-export async function currentWebUser(db: Queryable, req: express.Request): Promise<WebUser | undefined> {
+/** How long a signed-in password waits for its second factor. */
+const SECOND_FACTOR_WAIT_SECONDS = 10 * 60;
+
+/** The signed-in user; `pending: true` finds a session that still waits for its second factor instead. */
+export async function currentWebUser(db: Queryable, req: express.Request, o: { pending?: boolean } = {}): Promise<WebUser | undefined> {
   const value = requestCookies(req)[WEB_SESSION_COOKIE];
   if (!value) return undefined;
   const sessionHash = hashToken(value);
-  const r = await db.query<{ user_id: string; email: string }>(
-    `SELECT s.user_id, u.email FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_sha256 = $1 AND s.expires_at > now()`,
-    [sessionHash],
+  const r = await db.query<{ user_id: string; email: string; second_factor_at: Date | null }>(
+    `SELECT s.user_id, u.email, s.second_factor_at FROM web_sessions s JOIN users u ON u.id = s.user_id
+      WHERE s.id_sha256 = $1 AND s.expires_at > now() AND s.pending = $2`,
+    [sessionHash, o.pending ?? false],
   );
   const row = r.rows[0];
-  return row ? { userId: row.user_id, email: row.email, sessionHash } : undefined;
+  return row ? { userId: row.user_id, email: row.email, sessionHash, secondFactorAt: row.second_factor_at } : undefined;
+}
+
+/** The session proved its second factor now: it counts (for its full lifetime) and is fresh for sensitive actions. */
+export async function proveSecondFactor(db: Queryable, sessionHash: string): Promise<void> {
+  await db.query(
+    `UPDATE web_sessions SET expires_at = CASE WHEN pending THEN now() + make_interval(secs => $2) ELSE expires_at END, pending = false, second_factor_at = now()
+      WHERE id_sha256 = $1`,
+    [sessionHash, WEB_SESSION_TTL_SECONDS],
+  );
 }
 
 /** A CSRF token bound to a purpose and a binding (an interaction id, a session): HMAC, nothing stored. */

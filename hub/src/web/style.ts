@@ -39,6 +39,7 @@ th{font-weight:600;color:var(--muted);white-space:nowrap}td.time,td.num,code{whi
 code{font-size:.85rem}
 ul{padding-left:1.2rem;margin:.3rem 0}fieldset{border:1px solid var(--line);border-radius:6px}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end}.filters label{margin:0}.filters select{width:auto}
+.qr svg{width:12rem;height:12rem;background:#fff;padding:.25rem;border-radius:6px}
 .pager{display:flex;gap:1rem;margin-top:.75rem}
 @media (max-width:600px){header.top{padding:.6rem .75rem}.who{margin-left:0}main{margin:1rem auto;padding:0 .5rem}.card{padding:1rem}}`;
 
