@@ -4,12 +4,14 @@
  * technician who is a member of both — and random ids drawn from every tenant plus ids that exist
  * nowhere, no tool over REST or /mcp ever returns a row of another tenant, and the error for
  * another tenant's id is the very error for an id that does not exist (status, code, message).
- * The product page: "an id from another tenant is 'not found', never data".
+ * The product page: "an id from another tenant is 'not found', never data". The connector console
+ * (/console) is held to the same: another tenant's pages are the 404 of a tenant that does not exist.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueAccessToken } from '../hub/src/auth/tokens.js';
+import { hashToken, issueAccessToken } from '../hub/src/auth/tokens.js';
+import { csrfToken } from '../hub/src/oauth/web.js';
 import { loadConfig } from '../hub/src/config.js';
 import { createLogger } from '../hub/src/logger.js';
 import { seedDemo } from '../hub/src/seed/index.js';
@@ -252,4 +254,58 @@ describe('tenant isolation (property-based, REST and /mcp, seeded demo on Postgr
       }
     }
   }, 60_000);
+  it('the console shows a member only their tenant: another tenant is the 404 of no tenant, its ids are not found', async () => {
+    verifies('TENANT-3');
+    // Browser sessions for the people above, made as the sign-in makes them (only the hash stored).
+    const key = Buffer.from((await db.query<{ value: string }>("SELECT value FROM oauth_secrets WHERE name = 'cookie_key'")).rows[0]!.value, 'base64url');
+    const people: { email: string; cookie: string; csrf: string; slugs: string[] }[] = [];
+    for (const email of ['admin@acme.example', 'viewer@acme.example', 'admin@eu-bank.example', 'tech@yourmsp.com']) {
+      const cookie = randomBytes(32).toString('base64url');
+      const u = (await db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [email])).rows[0]!;
+      await db.query(`INSERT INTO web_sessions (id_sha256, user_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')`, [hashToken(cookie), u.id]);
+      const slugs = (await db.query<{ slug: string }>('SELECT t.slug FROM memberships m JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = $1', [u.id])).rows.map((r) => r.slug);
+      people.push({ email, cookie, csrf: csrfToken(key, 'console', hashToken(cookie)), slugs });
+    }
+    const slugs = [...tenants.keys(), 'no-such-tenant'];
+    const tabs = ['connector', 'tokens', 'calls', 'acknowledgements', 'agents', 'security'];
+    const get = (cookie: string, path: string) => fetch(hub.url + path, { headers: { cookie: `monsys_session=${cookie}` }, redirect: 'manual' });
+    const nobody = await (await get(people[0]!.cookie, '/console/no-such-tenant/connector')).text();
+    let pages = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.nat(people.length - 1), fc.constantFrom(...slugs), fc.constantFrom(...tabs), fc.constantFrom(...[...tenants.values()]), async (who, slug, tab, idTenant) => {
+        const person = people[who]!;
+        const res = await get(person.cookie, `/console/${slug}/${tab}`);
+        const html = await res.text();
+        pages++;
+        if (!person.slugs.includes(slug)) {
+          expect(res.status, `${person.email} at ${slug}`).toBe(404);
+          expect(html).toBe(nobody);
+          return;
+        }
+        expect([200, 403]).toContain(res.status);
+        const own = tenants.get(slug)!;
+        for (const found of html.match(UUID) ?? []) {
+          const t = owner.get(found.toLowerCase());
+          if (t !== undefined) expect(t, `${found} of another tenant on ${slug}/${tab} for ${person.email}`).toBe(own);
+        }
+        // Reopening a detection of another tenant: the error for an id that exists nowhere.
+        const foreign = ids.detection.get(idTenant)?.[0];
+        if (foreign && idTenant !== own) {
+          const reopen = (detection: string) =>
+            fetch(`${hub.url}/console/${slug}/acknowledgements/reopen`, {
+              method: 'POST',
+              headers: { cookie: `monsys_session=${person.cookie}`, 'content-type': 'application/x-www-form-urlencoded', origin: hub.url },
+              body: new URLSearchParams({ csrf: person.csrf, detection }),
+              redirect: 'manual',
+            });
+          const a = await reopen(foreign);
+          const b = await reopen(randomUUID());
+          expect(a.status).toBe(b.status);
+          expect(a.status).not.toBe(303);
+        }
+      }),
+      { numRuns: 120, seed: 20261204, endOnFailure: true },
+    );
+    expect(pages).toBe(120);
+  }, 180_000);
 });
