@@ -1,8 +1,8 @@
 /**
  * Detections: monsys_list_detections, monsys_get_detection (drill-down with related auth
  * events, similar findings and next steps), monsys_acknowledge_detection (the only write),
- * and unacknowledgeDetection for the dashboard (not a tool: the product page keeps the
- * acknowledgement reversible from the dashboard).
+ * and unacknowledgeDetection for people (the console and the REST route; not a tool: the product page keeps the
+ * acknowledgement reversible).
  */
 import { roleAtLeast, WINDOW_SECONDS, type Severity, type ToolOutput } from '../../../shared/index.js';
 import { invalidateTrust } from './trust.js';
@@ -357,7 +357,7 @@ export const acknowledgeDetection: ToolHandler<'monsys_acknowledge_detection'> =
 };
 
 /**
- * Reopens an acknowledged detection (the dashboard's undo; deliberately not an MCP tool).
+ * Reopens an acknowledged detection (the console's undo, and POST /v1/detections/:id/unacknowledge; deliberately not an MCP tool).
  * Needs the same role as acknowledging. Idempotent: reopening an open detection changes
  * nothing and writes no audit row. Audited as `detection_unacknowledged` in the same transaction.
  */
