@@ -2,14 +2,14 @@
  * The desktop bridge end to end, as a technician and Claude Desktop use it:
  * a fresh hub process (PostgreSQL, demo data) → the bundled bridge's `install` with --config in a temp
  * folder → the browser sign-in in headless Chromium (the hub's login and consent pages) → the token in a
- * real Secret Service (gnome-keyring on a private D-Bus) → the bridge spawned exactly as the written
- * config says, over stdio with the SDK's StdioClientTransport: initialize, tools/list, tools/call of every
+ * real Secret Service (gnome-keyring on a D-Bus session bus at the standard /run/user/<uid>/bus) → the bridge
+ * spawned exactly as the written config says, over stdio with the SDK's StdioClientTransport and only the
+ * variables a desktop client passes (bridge/test/desktop.ts): initialize, tools/list, tools/call of every
  * tool → the token revoked in the hub with the product page's SQL → the tool error that says how to sign in again.
  * A second profile for a second tenant runs side by side and is not affected by the first one's revocation.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -17,6 +17,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../bridge/build.js';
+import { desktopEnv, wrapAsDesktop } from '../bridge/test/desktop.js';
 import { startSecretService, type Bus } from '../bridge/test/secret-service.js';
 import { CATALOGUE } from '../shared/index.js';
 import { launchBrowser, type TestBrowser } from './harness/browser.js';
@@ -28,22 +29,21 @@ const EMAIL = 'tech@yourmsp.com';
 const PASSWORD = 'monsys-demo-2026';
 
 let hub: HubProcess;
-let bus: Bus;
+let bus: Bus & { runUser: string };
 let browser: TestBrowser;
 let sql: pg.Client;
 let bundle: string;
 let home: string;
 let configPath: string;
-let env: Record<string, string>;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  [bundle, hub, bus, browser] = await Promise.all([buildBundle(join(ROOT, 'bridge/dist', `e2e-${process.pid}`, 'monsys-bridge.mjs')), spawnHub({ before: [['seed']] }), startSecretService(), launchBrowser()]);
+  [bundle, hub, bus, browser] = await Promise.all([buildBundle(join(ROOT, 'bridge/dist', `e2e-${process.pid}`, 'monsys-bridge.mjs')), spawnHub({ before: [['seed']] }), startSecretService({ standardPath: true }), launchBrowser()]);
   sql = new pg.Client({ connectionString: hub.databaseUrl });
   await sql.connect();
-  home = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
+  // The desktop user's home: the bridge keeps its state in ~/.config/monsys-bridge there.
+  home = bus.env.HOME!;
   configPath = join(home, 'Claude', 'claude_desktop_config.json');
-  env = { ...bus.env, MONSYS_BRIDGE_HOME: join(home, 'bridge-state') };
 }, 180_000);
 
 afterAll(async () => {
@@ -61,8 +61,14 @@ const tenantId = async (slug: string) => (await sql.query<{ id: string }>('SELEC
  * Runs a bridge command that signs in, and plays the user in Chromium: it reads the sign-in URL the
  * bridge prints, logs in, chooses the tenant and approves. Resolves when the command has exited.
  */
+/** A bridge command run as the desktop user: only the desktop's variables, the session bus found at its standard path. */
+function spawnAsDesktop(args: string[]) {
+  const run = wrapAsDesktop(process.execPath, [bundle, ...args], { runUser: bus.runUser });
+  return spawn(run.command, run.args, { cwd: home, env: desktopEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 async function signInWith(args: string[], tenantSlug: string): Promise<{ code: number; stderr: string }> {
-  const proc = spawn(process.execPath, [bundle, ...args, '--hub', hub.url, '--no-browser'], { cwd: home, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawnAsDesktop([...args, '--hub', hub.url, '--no-browser']);
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no sign-in URL printed:\n${stderr}`)), 30_000);
@@ -99,7 +105,7 @@ async function signInWith(args: string[], tenantSlug: string): Promise<{ code: n
 async function storedToken(profile: string): Promise<{ access_token: string; refresh_token?: string; scope: string } | null> {
   const ops = JSON.stringify([{ op: 'get', hub: hub.url, profile }]);
   const out = await new Promise<string>((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bridge/test/keychain-child.ts'), ops], { cwd: ROOT, env: { ...process.env, ...env } });
+    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bridge/test/keychain-child.ts'), ops], { cwd: ROOT, env: { ...process.env, ...bus.env } });
     let s = '';
     p.stdout.on('data', (d) => (s += d));
     p.once('exit', (code) => (code === 0 ? resolve(s) : reject(new Error('keychain child failed'))));
@@ -107,16 +113,12 @@ async function storedToken(profile: string): Promise<{ access_token: string; ref
   return (JSON.parse(out) as [{ access_token: string; scope: string } | null])[0];
 }
 
-/** Starts the bridge exactly as claude_desktop_config.json says (plus the desktop session's D-Bus address). */
+/** Starts the bridge exactly as claude_desktop_config.json says, with only the variables Claude Desktop passes. */
 async function connectAsClaudeDesktop(profile: string): Promise<Client> {
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as { mcpServers: Record<string, { command: string; args: string[]; env?: Record<string, string> }> };
   const entry = config.mcpServers[`monsys-${profile}`]!;
-  const transport = new StdioClientTransport({
-    command: entry.command,
-    args: entry.args,
-    env: { PATH: process.env.PATH ?? '', HOME: bus.env.HOME!, DBUS_SESSION_BUS_ADDRESS: bus.env.DBUS_SESSION_BUS_ADDRESS!, ...entry.env },
-    stderr: 'pipe',
-  });
+  const run = wrapAsDesktop(entry.command, entry.args, { runUser: bus.runUser });
+  const transport = new StdioClientTransport({ command: run.command, args: run.args, env: { ...desktopEnv(home), ...entry.env }, stderr: 'pipe' });
   const client = new Client({ name: 'claude-desktop-e2e', version: '1.0.0' });
   await client.connect(transport);
   clients.push(client);
@@ -139,7 +141,6 @@ describe('bridge end to end', () => {
     expect(config.mcpServers['monsys-acme']).toEqual({
       command: process.execPath,
       args: [bundle, 'serve', '--hub', hub.url, '--profile', 'acme'],
-      env: { MONSYS_BRIDGE_HOME: env.MONSYS_BRIDGE_HOME },
     });
 
     const t = await storedToken('acme');
@@ -147,10 +148,10 @@ describe('bridge end to end', () => {
     expect(t?.refresh_token).toMatch(/^mrt_/);
     expect(t?.scope.split(' ').sort()).toEqual(['mcp.acknowledge', 'mcp.read']);
     // No token in any file: the state folder holds only the client registration.
-    const stateFiles = readdirSync(env.MONSYS_BRIDGE_HOME!);
-    expect(stateFiles).toEqual(['state.json']);
-    expect(readFileSync(join(env.MONSYS_BRIDGE_HOME!, 'state.json'), 'utf8')).not.toMatch(/mat_|mrt_/);
-    expect(existsSync(join(env.MONSYS_BRIDGE_HOME!, 'tokens'))).toBe(false);
+    const stateDir = join(home, '.config', 'monsys-bridge');
+    expect(readdirSync(stateDir)).toEqual(['state.json']);
+    expect(readFileSync(join(stateDir, 'state.json'), 'utf8')).not.toMatch(/mat_|mrt_/);
+    expect(existsSync(join(stateDir, 'tokens'))).toBe(false);
   });
 
   it('the spawned bridge initializes, lists the 12 tools and calls each one against the hub', async () => {
@@ -192,7 +193,7 @@ describe('bridge end to end', () => {
     const r = await signInWith(['login', '--profile', 'eu-bank'], 'eu-bank');
     expect(r.code, r.stderr).toBe(0);
     // `install --no-login` for the second tenant: only the config entry.
-    const inst = spawn(process.execPath, [bundle, 'install', '--hub', hub.url, '--profile', 'eu-bank', '--config', configPath, '--launch', 'node', '--no-login'], { env: { ...process.env, ...env } });
+    const inst = spawnAsDesktop(['install', '--hub', hub.url, '--profile', 'eu-bank', '--config', configPath, '--launch', 'node', '--no-login']);
     expect(await new Promise((res) => inst.once('exit', res))).toBe(0);
     const config = JSON.parse(readFileSync(configPath, 'utf8'));
     expect(Object.keys(config.mcpServers)).toEqual(['monsys-acme', 'monsys-eu-bank']);

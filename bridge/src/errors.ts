@@ -6,6 +6,7 @@ export const BRIDGE_ERROR_CODES = [
   'invalid_option',
   'no_keychain',
   'keychain_failure',
+  'keychain_locked',
   'not_logged_in',
   'reauth_required',
   'hub_unreachable',
