@@ -67,8 +67,8 @@ function spawnAsDesktop(args: string[]) {
   return spawn(run.command, run.args, { cwd: home, env: desktopEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-async function signInWith(args: string[], tenantSlug: string): Promise<{ code: number; stderr: string }> {
-  const proc = spawnAsDesktop([...args, '--hub', hub.url, '--no-browser']);
+async function signInWith(args: string[], tenantSlug: string, hubUrl = hub.url): Promise<{ code: number; stderr: string }> {
+  const proc = spawnAsDesktop([...args, '--hub', hubUrl, '--no-browser']);
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no sign-in URL printed:\n${stderr}`)), 30_000);
@@ -190,10 +190,11 @@ describe('bridge end to end', () => {
   });
 
   it('a second profile for a second tenant runs side by side; revoking one leaves the other', async () => {
-    const r = await signInWith(['login', '--profile', 'eu-bank'], 'eu-bank');
+    // Given the MCP endpoint's URL, as the README gives it to claude.ai users: the same hub.
+    const r = await signInWith(['login', '--profile', 'eu-bank'], 'eu-bank', `${hub.url}/mcp/`);
     expect(r.code, r.stderr).toBe(0);
     // `install --no-login` for the second tenant: only the config entry.
-    const inst = spawnAsDesktop(['install', '--hub', hub.url, '--profile', 'eu-bank', '--config', configPath, '--launch', 'node', '--no-login']);
+    const inst = spawnAsDesktop(['install', '--hub', `${hub.url}/mcp`, '--profile', 'eu-bank', '--config', configPath, '--launch', 'node', '--no-login']);
     expect(await new Promise((res) => inst.once('exit', res))).toBe(0);
     const config = JSON.parse(readFileSync(configPath, 'utf8'));
     expect(Object.keys(config.mcpServers)).toEqual(['monsys-acme', 'monsys-eu-bank']);

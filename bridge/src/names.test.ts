@@ -9,6 +9,9 @@ describe('names', () => {
     expect(normalizeHubUrl('https://api.monsys.ai/')).toBe('https://api.monsys.ai');
     expect(normalizeHubUrl('https://hub.example.com/monsys/')).toBe('https://hub.example.com/monsys');
     expect(normalizeHubUrl('http://127.0.0.1:8787')).toBe('http://127.0.0.1:8787');
+    // The MCP endpoint the README gives claude.ai users names the same hub.
+    for (const u of ['https://api.monsys.ai/mcp', 'https://api.monsys.ai/mcp/', 'https://api.monsys.ai//']) expect(normalizeHubUrl(u)).toBe('https://api.monsys.ai');
+    expect(normalizeHubUrl('https://hub.example.com/monsys/mcp')).toBe('https://hub.example.com/monsys');
     expect(() => normalizeHubUrl('http://api.monsys.ai')).toThrow(/must use https/);
     expect(() => normalizeHubUrl('https://u:p@api.monsys.ai')).toThrow(BridgeError);
     expect(() => normalizeHubUrl('not a url')).toThrow(/Invalid --hub/);

@@ -29,8 +29,9 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * The canonical hub URL: origin plus path without a trailing slash, no query or fragment.
- * It is the OAuth issuer the bridge expects (RFC 8414 §3.3 compares issuers exactly).
+ * The canonical hub URL: origin plus path without a trailing slash or a final `/mcp`, no query or fragment,
+ * so the URL a user has (the bare hub, its MCP endpoint, either with a slash) names the same hub, keychain
+ * entry and config entry. The authorization server is found from it through RFC 9728 (oauth.ts).
  * Plain http is refused except on loopback, so a token never travels unencrypted.
  */
 export function normalizeHubUrl(raw: string): string {
@@ -46,7 +47,7 @@ export function normalizeHubUrl(raw: string): string {
   if (url.username || url.password || url.search || url.hash) {
     throw new BridgeError('invalid_option', 'Invalid --hub: give only the hub address, without credentials, query or fragment.');
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/mcp$/, '')}`;
 }
 
 /** The MCP resource the token is bound to. @see RFC 8707 §2 (resource parameter) */

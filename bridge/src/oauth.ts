@@ -25,14 +25,38 @@ function requestOptions(hub: string) {
   return options;
 }
 
+/**
+ * The authorization server of the hub's MCP resource, found as MCP clients find it: the protected resource
+ * metadata of `<hub>/mcp` names it (RFC 9728 §3); a hub that publishes none is taken to be its own issuer.
+ * @see https://modelcontextprotocol.io/specification/2025-06-18/basic/authorization#authorization-server-discovery
+ */
+async function authorizationServerOf(hub: string): Promise<URL> {
+  const resource = new URL(mcpResource(hub));
+  let named: string | undefined;
+  try {
+    const response = await oauth.resourceDiscoveryRequest(resource, requestOptions(hub));
+    named = (await oauth.processResourceDiscoveryResponse(resource, response)).authorization_servers?.[0];
+  } catch (err) {
+    if (err instanceof BridgeError && err.code === 'hub_unreachable') throw err;
+    // No (usable) protected resource metadata: fall back to the hub as issuer, as MCP's 2025-03-26 revision did.
+  }
+  if (!named) return new URL(hub);
+  const as = new URL(named);
+  // Tokens are sent there: the same rule as for the hub itself (https, or http on loopback only).
+  if (as.protocol !== 'https:' && !(as.protocol === 'http:' && isLoopbackHost(as.hostname))) {
+    throw new BridgeError('login_failed', `The hub at ${hub} names an authorization server without https (${as.origin}); the bridge will not send a sign-in there.`);
+  }
+  return as;
+}
+
 /** Fetches the hub's authorization server metadata. @see RFC 8414 §3 */
 export async function discover(hub: string): Promise<oauth.AuthorizationServer> {
-  const issuer = new URL(hub);
+  const issuer = await authorizationServerOf(hub);
   try {
-    const response = await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...requestOptions(hub) });
+    const response = await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...requestOptions(issuer.href) });
     return await oauth.processDiscoveryResponse(issuer, response);
   } catch (err) {
-    throw asBridgeError(err, `The hub at ${hub} did not publish usable OAuth metadata at /.well-known/oauth-authorization-server`);
+    throw asBridgeError(err, `The hub at ${hub} did not publish usable OAuth metadata (authorization server ${issuer.href.replace(/\/$/, '')}, /.well-known/oauth-authorization-server)`);
   }
 }
 
