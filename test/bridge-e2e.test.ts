@@ -67,7 +67,16 @@ function spawnAsDesktop(args: string[]) {
   return spawn(run.command, run.args, { cwd: home, env: desktopEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-async function signInWith(args: string[], tenantSlug: string, hubUrl = hub.url): Promise<{ code: number; stderr: string }> {
+interface SignIn {
+  code: number;
+  stderr: string;
+  /** The tenant the consent page had chosen before the user picked one. */
+  preselected: string;
+  /** What the browser showed at the end. */
+  page: string;
+}
+
+async function signInWith(args: string[], tenantSlug: string, hubUrl = hub.url): Promise<SignIn> {
   const proc = spawnAsDesktop([...args, '--hub', hubUrl, '--no-browser']);
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -92,14 +101,16 @@ async function signInWith(args: string[], tenantSlug: string, hubUrl = hub.url):
     await page.fill('#password', PASSWORD);
     await Promise.all([page.waitForLoadState('load'), page.click('#sign-in')]);
     await page.waitForSelector('#approve');
+    const checked = await page.$eval('input[name="tenant"]:checked', (e) => (e as HTMLInputElement).value);
+    const preselected = (await sql.query<{ slug: string }>('SELECT slug FROM tenants WHERE id = $1', [checked])).rows[0]!.slug;
     await page.check(`input[name="tenant"][value="${await tenantId(tenantSlug)}"]`);
     await Promise.all([page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/), page.click('#approve')]);
-    await expect(page.textContent('h1')).resolves.toBe('Signed in to monsys');
+    const shown = (await page.textContent('body')) ?? '';
+    const code = await exited;
+    return { code, stderr, preselected, page: shown };
   } finally {
     await page.close();
   }
-  const code = await exited;
-  return { code, stderr };
 }
 
 async function storedToken(profile: string): Promise<{ access_token: string; refresh_token?: string; scope: string } | null> {
@@ -134,6 +145,7 @@ describe('bridge end to end', () => {
   it('install: signs in through the browser, keeps the token in the Secret Service, writes the config entry', async () => {
     const r = await signInWith(['install', '--profile', 'acme', '--config', configPath, '--launch', 'node', '--scope', 'mcp.acknowledge'], 'acme');
     expect(r.code, r.stderr).toBe(0);
+    expect(r.page).toContain('Signed in to monsys');
     expect(r.stderr).toContain(`Added the "monsys-acme" server in ${configPath}`);
     expect(r.stderr).not.toMatch(/mat_|mrt_/);
 
@@ -193,6 +205,8 @@ describe('bridge end to end', () => {
     // Given the MCP endpoint's URL, as the README gives it to claude.ai users: the same hub.
     const r = await signInWith(['login', '--profile', 'eu-bank'], 'eu-bank', `${hub.url}/mcp/`);
     expect(r.code, r.stderr).toBe(0);
+    // The profile asked for its tenant (tenant_hint), and the consent page had it chosen already.
+    expect(r.preselected).toBe('eu-bank');
     // `install --no-login` for the second tenant: only the config entry.
     const inst = spawnAsDesktop(['install', '--hub', `${hub.url}/mcp`, '--profile', 'eu-bank', '--config', configPath, '--launch', 'node', '--no-login']);
     expect(await new Promise((res) => inst.once('exit', res))).toBe(0);
@@ -219,5 +233,21 @@ describe('bridge end to end', () => {
     expect(gone.isError).toBe(true);
     expect(text(gone)).toMatch(/expired or was revoked/);
     expect(text(gone)).toContain(`npx -y @monsys/claude-bridge login --hub ${hub.url} --profile eu-bank`);
+  });
+
+  it('a profile is bound to its tenant: choosing another at consent stores nothing, revokes the sign-in, and names both tenants', async () => {
+    const live = async () => Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM mcp_access_tokens WHERE tenant_id = $1 AND revoked_at IS NULL', [await tenantId('acme')])).rows[0]!.n);
+    const before = await live();
+    const r = await signInWith(['install', '--profile', 'bank', '--tenant', 'eu-bank', '--config', configPath, '--launch', 'node'], 'acme');
+    expect(r.preselected).toBe('eu-bank');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('In the browser you chose the tenant "acme", but profile "bank" is for the tenant "eu-bank". Nothing was stored and the new sign-in was revoked.');
+    expect(r.stderr).toContain(`login --hub ${hub.url} --profile bank`);
+    // The browser says so too, instead of "Signed in".
+    expect(r.page).toContain('Sign-in not completed');
+    expect(r.page).toContain('you chose the tenant "acme"');
+    expect(await storedToken('bank')).toBeNull();
+    expect(Object.keys(JSON.parse(readFileSync(configPath, 'utf8')).mcpServers)).not.toContain('monsys-bank');
+    expect(await live()).toBe(before);
   });
 });

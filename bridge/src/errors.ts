@@ -13,6 +13,7 @@ export const BRIDGE_ERROR_CODES = [
   'hub_error',
   'login_failed',
   'login_timeout',
+  'wrong_tenant',
   'port_in_use',
   'config_unreadable',
 ] as const;

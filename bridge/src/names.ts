@@ -23,6 +23,12 @@ export function checkProfile(profile: string): string {
   return profile;
 }
 
+/** Tenant slugs have the shape of profile names (a profile is named after its tenant by default). */
+export function checkTenant(slug: string): string {
+  if (!PROFILE_SHAPE.test(slug)) throw new BridgeError('invalid_option', `Invalid --tenant "${slug.slice(0, 64)}": give the tenant's slug as the monsys dashboard shows it, e.g. "acme".`);
+  return slug;
+}
+
 /** Loopback hosts, where plain http is allowed (development and tests only). @see RFC 8252 §7.3 */
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]' || hostname === '::1';

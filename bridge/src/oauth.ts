@@ -98,6 +98,10 @@ export interface LoginOptions {
   openBrowser?: (url: string) => Promise<void>;
   timeoutMs: number;
   callbackPort?: number;
+  /** The tenant slug to preselect on the consent page (`tenant_hint`); the choice is checked after. */
+  tenant?: string;
+  /** Checks (and completes) the new token before the browser is told the sign-in worked. */
+  accept?: (t: StoredToken) => Promise<StoredToken>;
 }
 
 /** The browser login. Resolves with the token to store. */
@@ -123,6 +127,7 @@ export async function login(o: LoginOptions): Promise<StoredToken> {
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       resource: mcpResource(o.hub),
+      ...(o.tenant ? { tenant_hint: o.tenant } : {}),
     }).toString();
 
     info(`Sign in to monsys (profile "${o.profile}") in your browser. If no browser opens, open this URL:\n\n  ${url.href}\n`);
@@ -142,18 +147,25 @@ export async function login(o: LoginOptions): Promise<StoredToken> {
       }
       throw asBridgeError(err, 'The sign-in answer from the browser was not valid');
     }
+    let tokens: oauth.TokenEndpointResponse;
     try {
       const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, listener.redirectUri, verifier, {
         additionalParameters: { resource: mcpResource(o.hub) },
         ...requestOptions(o.hub),
       });
-      const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
-      return toStored(o.hub, o.profile, client.client_id, tokens);
+      tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
     } catch (err) {
       // A hub that lost our registration (e.g. its database was reset): forget it so the next login registers again.
       if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_client') o.state.forgetRegistration(o.hub);
       throw asBridgeError(err, 'The hub refused to exchange the sign-in code for a token');
     }
+    const stored = toStored(o.hub, o.profile, client.client_id, tokens);
+    const accepted = o.accept ? await o.accept(stored) : stored;
+    listener.answer({ ok: true });
+    return accepted;
+  } catch (err) {
+    listener.answer({ ok: false, message: err instanceof BridgeError ? err.message : 'The sign-in failed. Go back to the terminal for details.' });
+    throw err;
   } finally {
     await listener.close();
   }
