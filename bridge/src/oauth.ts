@@ -131,7 +131,8 @@ export async function login(o: LoginOptions): Promise<StoredToken> {
     }).toString();
 
     info(`Sign in to monsys (profile "${o.profile}") in your browser. If no browser opens, open this URL:\n\n  ${url.href}\n`);
-    if (o.openBrowser) await o.openBrowser(url.href).catch(() => info('(Could not open a browser here: open the URL above yourself.)'));
+    // Not awaited: the browser's callback request is answered only once the sign-in is complete (loopback.ts).
+    if (o.openBrowser) void o.openBrowser(url.href).catch(() => info('(Could not open a browser here: open the URL above yourself.)'));
 
     const callbackUrl = await listener.callback(o.timeoutMs);
     let params: URLSearchParams;
