@@ -51,8 +51,11 @@ const ENGLISH_ONLY: Plugin = {
   },
 };
 
-/** `outfile` lets tests build their own copy (inside the repository, so the keychain module resolves). */
-export async function buildBundle(outfile = BUNDLE): Promise<string> {
+/**
+ * `outfile` lets tests build their own copy (inside the repository, so the keychain module resolves);
+ * `version`, a copy that says it is another version (the upgrade test).
+ */
+export async function buildBundle(outfile = BUNDLE, version = pkg.version): Promise<string> {
   mkdirSync(dirname(outfile), { recursive: true });
   const bridge = await build({
     ...COMMON,
@@ -60,7 +63,7 @@ export async function buildBundle(outfile = BUNDLE): Promise<string> {
     format: 'cjs',
     write: false,
     metafile: true,
-    define: { __BRIDGE_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': IMPORT_META_URL_PARAM },
+    define: { __BRIDGE_VERSION__: JSON.stringify(version), 'import.meta.url': IMPORT_META_URL_PARAM },
     plugins: [ENGLISH_ONLY],
   });
   // A classic script has no import(): an external module loaded that way would fail only when first used.

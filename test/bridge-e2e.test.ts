@@ -8,8 +8,8 @@
  * tool → the token revoked in the hub with the product page's SQL → the tool error that says how to sign in again.
  * A second profile for a second tenant runs side by side and is not affected by the first one's revocation.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -54,6 +54,8 @@ afterAll(async () => {
   await hub?.stop();
   if (bundle) rmSync(dirname(bundle), { recursive: true, force: true });
 });
+
+const installed = (version: string) => join(home, '.local', 'share', 'monsys-bridge', 'versions', version, 'monsys-bridge.mjs');
 
 const tenantId = async (slug: string) => (await sql.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [slug])).rows[0]!.id;
 
@@ -143,17 +145,21 @@ describe('bridge end to end', () => {
   let acme: Client;
 
   it('install: signs in through the browser, keeps the token in the Secret Service, writes the config entry', async () => {
-    const r = await signInWith(['install', '--profile', 'acme', '--config', configPath, '--launch', 'node', '--scope', 'mcp.acknowledge'], 'acme');
+    const r = await signInWith(['install', '--profile', 'acme', '--config', configPath, '--scope', 'mcp.acknowledge'], 'acme');
     expect(r.code, r.stderr).toBe(0);
     expect(r.page).toContain('Signed in to monsys');
     expect(r.stderr).toContain(`Added the "monsys-acme" server in ${configPath}`);
     expect(r.stderr).not.toMatch(/mat_|mrt_/);
 
+    // The entry runs the bridge's own installed copy of this version with the node that ran `install`,
+    // both by absolute path: nothing is looked up on Claude Desktop's PATH or in npm's cache.
     const config = JSON.parse(readFileSync(configPath, 'utf8'));
     expect(config.mcpServers['monsys-acme']).toEqual({
       command: process.execPath,
-      args: [bundle, 'serve', '--hub', hub.url, '--profile', 'acme'],
+      args: [installed('0.1.0'), 'serve', '--hub', hub.url, '--profile', 'acme'],
     });
+    expect(readFileSync(installed('0.1.0'))).toEqual(readFileSync(bundle));
+    expect(readdirSync(join(dirname(installed('0.1.0')), 'node_modules/@napi-rs')).sort()).toEqual(['keyring', `keyring-${process.platform}-${process.arch}-gnu`]);
 
     const t = await storedToken('acme');
     expect(t?.access_token).toMatch(/^mat_[A-Za-z0-9_-]{43}$/);
@@ -201,6 +207,39 @@ describe('bridge end to end', () => {
     expect(Number(log.rows[0]!.n)).toBeGreaterThanOrEqual(CATALOGUE.length);
   });
 
+  it('the entry starts with PATH=/usr/bin:/bin and no node or npx there (a GUI app\'s PATH on macOS)', async () => {
+    // A node outside the PATH, as nvm or Homebrew install it; `install` run by it writes its path.
+    const nodeDir = join(home, 'opt', 'node', 'bin');
+    mkdirSync(nodeDir, { recursive: true });
+    const node = join(nodeDir, 'node');
+    try {
+      linkSync(process.execPath, node);
+    } catch {
+      copyFileSync(process.execPath, node);
+      chmodSync(node, 0o755);
+    }
+    const inst = wrapAsDesktop(node, [bundle, 'install', '--hub', hub.url, '--profile', 'acme', '--config', configPath, '--no-login'], { runUser: bus.runUser });
+    const done = spawn(inst.command, inst.args, { cwd: home, env: desktopEnv(home), stdio: 'ignore' });
+    expect(await new Promise((res) => done.once('exit', res))).toBe(0);
+    const entry = JSON.parse(readFileSync(configPath, 'utf8')).mcpServers['monsys-acme'];
+    expect(entry.command).toBe(node);
+
+    const gui = { runUser: bus.runUser, path: '/usr/bin:/bin', hide: ['node', 'npx'] };
+    // The test's premise: on that PATH there is no node and no npx.
+    const probe = wrapAsDesktop('/bin/sh', ['-c', 'command -v node || command -v npx || echo none'], gui);
+    const seen = await new Promise<string>((res) => execFile(probe.command, probe.args, { env: desktopEnv(home, gui.path) }, (_e, out) => res(out.trim())));
+    expect(seen).toBe('none');
+
+    const run = wrapAsDesktop(entry.command, entry.args, gui);
+    const client = new Client({ name: 'claude-desktop-gui-path', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: run.command, args: run.args, env: { ...desktopEnv(home, gui.path), ...entry.env }, stderr: 'pipe' }));
+    clients.push(client);
+    expect((await client.listTools()).tools).toHaveLength(CATALOGUE.length);
+    const kpi = await call(client, 'monsys_kpi_summary');
+    expect(kpi.isError, text(kpi)).toBeFalsy();
+    expect((kpi.structuredContent as { tenant: string }).tenant).toBe('acme');
+  });
+
   it('a second profile for a second tenant runs side by side; revoking one leaves the other', async () => {
     // Given the MCP endpoint's URL, as the README gives it to claude.ai users: the same hub.
     const r = await signInWith(['login', '--profile', 'eu-bank'], 'eu-bank', `${hub.url}/mcp/`);
@@ -208,7 +247,7 @@ describe('bridge end to end', () => {
     // The profile asked for its tenant (tenant_hint), and the consent page had it chosen already.
     expect(r.preselected).toBe('eu-bank');
     // `install --no-login` for the second tenant: only the config entry.
-    const inst = spawnAsDesktop(['install', '--hub', `${hub.url}/mcp`, '--profile', 'eu-bank', '--config', configPath, '--launch', 'node', '--no-login']);
+    const inst = spawnAsDesktop(['install', '--hub', `${hub.url}/mcp`, '--profile', 'eu-bank', '--config', configPath, '--no-login']);
     expect(await new Promise((res) => inst.once('exit', res))).toBe(0);
     const config = JSON.parse(readFileSync(configPath, 'utf8'));
     expect(Object.keys(config.mcpServers)).toEqual(['monsys-acme', 'monsys-eu-bank']);
@@ -238,7 +277,7 @@ describe('bridge end to end', () => {
   it('a profile is bound to its tenant: choosing another at consent stores nothing, revokes the sign-in, and names both tenants', async () => {
     const live = async () => Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM mcp_access_tokens WHERE tenant_id = $1 AND revoked_at IS NULL', [await tenantId('acme')])).rows[0]!.n);
     const before = await live();
-    const r = await signInWith(['install', '--profile', 'bank', '--tenant', 'eu-bank', '--config', configPath, '--launch', 'node'], 'acme');
+    const r = await signInWith(['install', '--profile', 'bank', '--tenant', 'eu-bank', '--config', configPath], 'acme');
     expect(r.preselected).toBe('eu-bank');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('In the browser you chose the tenant "acme", but profile "bank" is for the tenant "eu-bank". Nothing was stored and the new sign-in was revoked.');
@@ -249,5 +288,33 @@ describe('bridge end to end', () => {
     expect(await storedToken('bank')).toBeNull();
     expect(Object.keys(JSON.parse(readFileSync(configPath, 'utf8')).mcpServers)).not.toContain('monsys-bank');
     expect(await live()).toBe(before);
+  });
+
+  it('install upgrades every installed entry in place; logout --uninstall removes what install put there', async () => {
+    const next = await buildBundle(join(ROOT, 'bridge/dist', `e2e-${process.pid}`, 'next', 'monsys-bridge.mjs'), '0.1.1');
+    const inst = wrapAsDesktop(process.execPath, [next, 'install', '--hub', hub.url, '--profile', 'eu-bank', '--config', configPath, '--no-login'], { runUser: bus.runUser });
+    const p = spawn(inst.command, inst.args, { cwd: home, env: desktopEnv(home), stdio: 'ignore' });
+    expect(await new Promise((res) => p.once('exit', res))).toBe(0);
+    const servers = JSON.parse(readFileSync(configPath, 'utf8')).mcpServers;
+    expect(servers['monsys-eu-bank'].args[0]).toBe(installed('0.1.1'));
+    expect(servers['monsys-acme'].args).toEqual([installed('0.1.1'), 'serve', '--hub', hub.url, '--profile', 'acme']);
+    expect(readdirSync(join(home, '.local/share/monsys-bridge/versions'))).toEqual(['0.1.1']);
+    const upgraded = await connectAsClaudeDesktop('acme');
+    expect(upgraded.getServerVersion()?.version).toBe('0.1.1');
+    await upgraded.close();
+
+    const logout = (profile: string) => {
+      const w = wrapAsDesktop(process.execPath, [installed('0.1.1'), 'logout', '--uninstall', '--hub', hub.url, '--profile', profile, '--config', configPath], { runUser: bus.runUser });
+      const q = spawn(w.command, w.args, { cwd: home, env: desktopEnv(home), stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      q.stderr!.on('data', (d) => (err += d));
+      return new Promise<string>((res) => q.once('exit', () => res(err)));
+    };
+    expect(await logout('acme')).toContain('Kept the installed bridge');
+    expect(existsSync(installed('0.1.1'))).toBe(true);
+    expect(await logout('eu-bank')).toContain('Removed the installed bridge');
+    expect(existsSync(join(home, '.local/share/monsys-bridge'))).toBe(false);
+    expect(Object.keys(JSON.parse(readFileSync(configPath, 'utf8')).mcpServers).filter((k) => k.startsWith('monsys-'))).toEqual([]);
+    expect(await storedToken('acme')).toBeNull();
   });
 });

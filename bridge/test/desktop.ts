@@ -9,7 +9,7 @@
  * the PATH folders, in that namespace only.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,7 +30,7 @@ export interface WrapOptions {
 /** `unshare` before the command: a private mount namespace with /run/user (and hidden programs) bound. */
 export function wrapAsDesktop(command: string, args: string[], o: WrapOptions): { command: string; args: string[] } {
   const hidden: string[] = [];
-  for (const dir of (o.path ?? '').split(':').filter(Boolean)) for (const name of o.hide ?? []) if (existsSync(join(dir, name))) hidden.push(join(dir, name));
+  for (const dir of (o.path ?? '').split(':').filter(Boolean)) for (const name of o.hide ?? []) if (existsSync(join(dir, name))) hidden.push(realpathSync(join(dir, name)));
   const empty = join(mkdtempSync(join(tmpdir(), 'desktop-empty-')), 'empty');
   writeFileSync(empty, '', { mode: 0o644 });
   const script = [
