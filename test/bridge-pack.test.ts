@@ -62,14 +62,23 @@ describe('the npm package', () => {
     for (const cmd of ['install', 'login', 'status', 'logout', 'serve']) expect(stdout).toContain(cmd);
   }, 120_000);
 
-  it('`install --package <tarball>` writes an entry that Claude Desktop can start', async () => {
+  it('`install` run through npx copies the bridge out of npm\'s cache and writes an entry that Claude Desktop can start', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'bridge-npx-'));
     const config = join(cwd, 'claude_desktop_config.json');
     const env = { ...process.env, ...OFFLINE, MONSYS_BRIDGE_HOME: join(cwd, 'state') };
-    await run('npx', ['-y', '--package', tarball, 'monsys-bridge', 'install', '--hub', 'https://hub.monsys.test', '--profile', 'acme', '--config', config, '--package', tarball, '--no-login'], { cwd, env });
+    // npx starts it through node_modules/.bin/monsys-bridge, a symlink.
+    await run('npx', ['-y', '--package', tarball, 'monsys-bridge', 'install', '--hub', 'https://hub.monsys.test/mcp', '--profile', 'acme', '--config', config, '--no-login'], { cwd, env });
     const entry = JSON.parse(readFileSync(config, 'utf8')).mcpServers['monsys-acme'];
-    expect(entry.command).toBe('npx');
-    expect(entry.args).toEqual(['-y', '--package', tarball, 'monsys-bridge', 'serve', '--hub', 'https://hub.monsys.test', '--profile', 'acme']);
+    const copy = join(cwd, 'state', 'install', 'versions', '0.1.0', 'monsys-bridge.mjs');
+    expect(entry.command).toBe(process.execPath);
+    expect(entry.args).toEqual([copy, 'serve', '--hub', 'https://hub.monsys.test', '--profile', 'acme']);
+    expect(readdirSync(join(cwd, 'state', 'install', 'versions', '0.1.0', 'node_modules', '@napi-rs'))).toContain('keyring');
+
+    // --launch npx: the version is pinned, or the given tarball is used by absolute path.
+    await run('npx', ['-y', '--package', tarball, 'monsys-bridge', 'install', '--hub', 'https://hub.monsys.test', '--profile', 'pinned', '--config', config, '--no-login', '--launch', 'npx'], { cwd, env });
+    expect(JSON.parse(readFileSync(config, 'utf8')).mcpServers['monsys-pinned'].args.slice(0, 2)).toEqual(['-y', '@monsys/claude-bridge@0.1.0']);
+    await run('npx', ['-y', '--package', tarball, 'monsys-bridge', 'install', '--hub', 'https://hub.monsys.test', '--profile', 'local', '--config', config, '--no-login', '--launch', 'npx', '--package', tarball], { cwd, env });
+    expect(JSON.parse(readFileSync(config, 'utf8')).mcpServers['monsys-local'].args.slice(0, 4)).toEqual(['-y', '--package', tarball, 'monsys-bridge']);
 
     const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...OFFLINE, ...entry.env }, stderr: 'pipe' });
     const client = new Client({ name: 'pack-test', version: '1.0.0' });
