@@ -1,6 +1,7 @@
 /** The command tree. Kept apart from main.ts so tests can run commands in-process. */
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { doctorCommand } from './doctor.js';
 import { installCommand } from './install.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
@@ -20,5 +21,6 @@ export function buildProgram(): Command {
     .addCommand(loginCommand())
     .addCommand(statusCommand())
     .addCommand(logoutCommand())
+    .addCommand(doctorCommand())
     .addCommand(serveCommand());
 }
