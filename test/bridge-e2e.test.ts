@@ -261,7 +261,8 @@ describe('bridge end to end', () => {
     await sql.query('UPDATE mcp_access_tokens SET revoked_at = now() WHERE tenant_id = $1', [await tenantId('acme')]);
     const denied = await call(acme, 'monsys_kpi_summary');
     expect(denied.isError).toBe(true);
-    expect(text(denied)).toContain(`npx -y @monsys/claude-bridge login --hub ${hub.url} --profile acme`);
+    // The command in the hint is this installation's: its node and installed bundle, by absolute path.
+    expect(text(denied)).toContain(`${process.execPath} ${installed('0.1.0')} login --hub ${hub.url} --profile acme`);
     const still = await call(bank, 'monsys_kpi_summary');
     expect(still.isError, text(still)).toBeFalsy();
 
@@ -271,7 +272,7 @@ describe('bridge end to end', () => {
     const gone = await call(bank, 'monsys_list_alerts');
     expect(gone.isError).toBe(true);
     expect(text(gone)).toMatch(/expired or was revoked/);
-    expect(text(gone)).toContain(`npx -y @monsys/claude-bridge login --hub ${hub.url} --profile eu-bank`);
+    expect(text(gone)).toContain(`${process.execPath} ${installed('0.1.0')} login --hub ${hub.url} --profile eu-bank`);
   });
 
   it('a profile is bound to its tenant: choosing another at consent stores nothing, revokes the sign-in, and names both tenants', async () => {

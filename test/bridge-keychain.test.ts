@@ -135,7 +135,7 @@ describe('without a Secret Service', () => {
     const r = await run('bridge/src/main.ts', ['login', '--hub', 'http://127.0.0.1:9', '--profile', 'acme', '--no-browser'], { ...bus.env, MONSYS_BRIDGE_HOME: home });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^monsys-bridge: No usable OS keychain/);
-    expect(r.stderr).toContain('npx -y @monsys/claude-bridge login --hub http://127.0.0.1:9 --profile acme --insecure-file-store');
+    expect(r.stderr).toContain('bridge/src/main.ts login --hub http://127.0.0.1:9 --profile acme --insecure-file-store');
     expect(r.stderr).not.toContain('Sign in to monsys');
     expect(existsSync(join(home, 'tokens')) ? readdirSync(join(home, 'tokens')) : []).toEqual([]);
   });

@@ -1,7 +1,7 @@
 /** Derived names and paths: per hub and profile, never shared between tenants. */
 import { describe, expect, it } from 'vitest';
 import { BridgeError } from './errors.js';
-import { checkProfile, keychainService, loginCommand, mcpResource, normalizeHubUrl, serverEntryName, tokenFileName } from './names.js';
+import { checkProfile, keychainService, loginCommand, mcpResource, normalizeHubUrl, serverEntryName, shellWord, tokenFileName } from './names.js';
 import { cacheDir, claudeConfigPath, stateDir } from './paths.js';
 
 describe('names', () => {
@@ -25,7 +25,11 @@ describe('names', () => {
     expect(tokenFileName('https://api.monsys.ai', 'acme')).toMatch(/^[0-9a-f]{32}\.json$/);
     expect(tokenFileName('https://api.monsys.ai', 'acme')).not.toBe(tokenFileName('https://api.monsys.ai', 'eu-bank'));
     expect(serverEntryName('acme')).toBe('monsys-acme');
-    expect(loginCommand('https://api.monsys.ai', 'acme')).toBe('npx -y @monsys/claude-bridge login --hub https://api.monsys.ai --profile acme');
+    expect(loginCommand('https://api.monsys.ai', 'acme', false, '/usr/bin/node /b/monsys-bridge.mjs')).toBe('/usr/bin/node /b/monsys-bridge.mjs login --hub https://api.monsys.ai --profile acme');
+    // From source (these tests), the command runs this checkout's entry point.
+    expect(loginCommand('https://api.monsys.ai', 'acme')).toMatch(/^npx tsx \S+\/bridge\/src\/main\.ts login --hub https:\/\/api\.monsys\.ai --profile acme$/);
+    expect(shellWord('/Users/a/Library/Application Support/monsys-bridge/versions/0.1.0/monsys-bridge.mjs')).toBe('"/Users/a/Library/Application Support/monsys-bridge/versions/0.1.0/monsys-bridge.mjs"');
+    expect(shellWord('C:\\Users\\Jo Smith\\node.exe')).toBe('"C:\\Users\\Jo Smith\\node.exe"');
   });
 
   it('accepts only plain profile names', () => {

@@ -4,7 +4,10 @@
  * and the re-authentication command shown to users.
  */
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { BridgeError } from './errors.js';
+import { nodeForEntry, runningBundle } from './installation.js';
+import { VERSION } from './version.js';
 
 export const PACKAGE_NAME = '@monsys/claude-bridge';
 export const DEFAULT_HUB = 'https://api.monsys.ai';
@@ -77,7 +80,24 @@ export function serverEntryName(profile: string): string {
   return `monsys-${profile}`;
 }
 
+/** A path as a shell word: quoted when it has spaces or other special characters (macOS "Application Support"). */
+export function shellWord(s: string): string {
+  // Backslashes stay: Windows paths keep them, and POSIX shells keep a backslash before an ordinary letter.
+  return /^[\w@%+=:,./\\-]+$/.test(s) ? s : `"${s.replace(/(["$`])/g, '\\$1')}"`;
+}
+
+/**
+ * How to run this very bridge from a terminal, so every printed command works for the installation at hand:
+ * the node and bundle running now by absolute path (the installed copy, a global or npx install, a checkout's
+ * build), or, from source, tsx on this file's entry point. Never a registry name the user may not have.
+ */
+export function bridgeCommand(): string {
+  if (VERSION === '0.0.0-dev') return `npx tsx ${shellWord(fileURLToPath(new URL('./main.ts', import.meta.url)))}`;
+  const bundle = runningBundle();
+  return bundle ? `${shellWord(nodeForEntry())} ${shellWord(bundle)}` : `npx -y ${PACKAGE_NAME}@${VERSION}`;
+}
+
 /** The exact command a user runs to sign in again. */
-export function loginCommand(hub: string, profile: string, fileStore = false): string {
-  return `npx -y ${PACKAGE_NAME} login --hub ${hub} --profile ${profile}${fileStore ? ' --insecure-file-store' : ''}`;
+export function loginCommand(hub: string, profile: string, fileStore = false, invocation = bridgeCommand()): string {
+  return `${invocation} login --hub ${hub} --profile ${profile}${fileStore ? ' --insecure-file-store' : ''}`;
 }

@@ -179,7 +179,7 @@ describe.each(CATALOGUE.map((t) => [t.name, t] as const))('%s', (name, tool) => 
     const revoked = await connect(new MemoryStore(), { refresher: async () => fresh });
     const failed = await revoked.call(name, c.args);
     expect(failed.isError).toBe(true);
-    expect(text(failed)).toContain(`npx -y @monsys/claude-bridge login --hub ${HUB} --profile acme`);
+    expect(text(failed)).toContain(`bridge/src/main.ts login --hub ${HUB} --profile acme`);
     expect(text(failed)).toMatch(/expired or was revoked/);
   });
 });
@@ -199,7 +199,7 @@ describe('sign-in problems', () => {
     const second = await connect(stale, { refresher: async () => Promise.reject(new Error('invalid_grant')) });
     const r = await second.call('monsys_kpi_summary');
     expect(r.isError).toBe(true);
-    expect(text(r)).toContain(`npx -y @monsys/claude-bridge login --hub ${HUB} --profile acme`);
+    expect(text(r)).toContain(`bridge/src/main.ts login --hub ${HUB} --profile acme`);
     expect(seen).toHaveLength(1);
   });
 
@@ -225,7 +225,7 @@ describe('sign-in problems', () => {
     const r = (await client.callTool({ name: 'monsys_kpi_summary', arguments: {} })) as CallToolResult;
     expect(r.isError).toBe(true);
     expect(text(r)).toContain('not signed in for profile "eu-bank"');
-    expect(text(r)).toContain(`npx -y @monsys/claude-bridge login --hub ${HUB} --profile eu-bank`);
+    expect(text(r)).toContain(`bridge/src/main.ts login --hub ${HUB} --profile eu-bank`);
   });
 
   it('offers the background browser sign-in when --auto-login is on', async () => {

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { readServer, type ServerEntry } from '../claude-config.js';
 import { BridgeError } from '../errors.js';
 import { drain, hubFetch } from '../http.js';
-import { loginCommand, serverEntryName } from '../names.js';
+import { bridgeCommand, loginCommand, serverEntryName } from '../names.js';
 import { discover } from '../oauth.js';
 import { claudeConfigPath } from '../paths.js';
 import { findSessionBus } from '../session-bus.js';
@@ -167,7 +167,7 @@ async function checkTenant(ctx: Context): Promise<Check> {
         name: 'tenant',
         status: 'fail',
         detail: `profile "${ctx.profile}" is for the tenant "${ctx.tenant}", but its token serves "${body.tenant}"`,
-        fix: `Sign out and in again choosing "${ctx.tenant}": monsys-bridge logout --hub ${ctx.hub} --profile ${ctx.profile}, then ${loginCommand(ctx.hub, ctx.profile, ctx.fileStore)}`,
+        fix: `Sign out and in again choosing "${ctx.tenant}": ${bridgeCommand()} logout --hub ${ctx.hub} --profile ${ctx.profile}${ctx.fileStore ? ' --insecure-file-store' : ''}, then ${loginCommand(ctx.hub, ctx.profile, ctx.fileStore)}`,
       };
     }
     return { name: 'tenant', status: 'ok', detail: `"${body.tenant}"${ctx.tenant ? ` (profile "${ctx.profile}" is bound to it)` : ''}` };
@@ -182,7 +182,7 @@ async function checkTenant(ctx: Context): Promise<Check> {
 
 export async function runDoctor(ctx: Context, configPath: string): Promise<Check[]> {
   const name = serverEntryName(ctx.profile);
-  const reinstall = `monsys-bridge install --hub ${ctx.hub} --profile ${ctx.profile}${ctx.fileStore ? ' --insecure-file-store' : ''}`;
+  const reinstall = `${bridgeCommand()} install --hub ${ctx.hub} --profile ${ctx.profile}${ctx.fileStore ? ' --insecure-file-store' : ''}`;
   let entry: ServerEntry | undefined;
   const checks: Check[] = [checkNode()];
   try {
