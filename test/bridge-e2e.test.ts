@@ -78,8 +78,14 @@ interface SignIn {
   page: string;
 }
 
-async function signInWith(args: string[], tenantSlug: string, hubUrl = hub.url): Promise<SignIn> {
-  const proc = spawnAsDesktop([...args, '--hub', hubUrl, '--no-browser']);
+/** A command line as the user would paste it into a terminal, run as the desktop user. */
+function spawnShellAsDesktop(line: string) {
+  const run = wrapAsDesktop('/bin/sh', ['-c', line], { runUser: bus.runUser });
+  return spawn(run.command, run.args, { cwd: home, env: desktopEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function signInWith(args: string[] | { shell: string }, tenantSlug: string, hubUrl = hub.url): Promise<SignIn> {
+  const proc = Array.isArray(args) ? spawnAsDesktop([...args, '--hub', hubUrl, '--no-browser']) : spawnShellAsDesktop(args.shell);
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no sign-in URL printed:\n${stderr}`)), 30_000);
@@ -282,13 +288,22 @@ describe('bridge end to end', () => {
     expect(r.preselected).toBe('eu-bank');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('In the browser you chose the tenant "acme", but profile "bank" is for the tenant "eu-bank". Nothing was stored and the new sign-in was revoked.');
-    expect(r.stderr).toContain(`login --hub ${hub.url} --profile bank`);
+    expect(r.stderr).toContain(`login --hub ${hub.url} --profile bank --tenant eu-bank`);
     // The browser says so too, instead of "Signed in".
     expect(r.page).toContain('Sign-in not completed');
     expect(r.page).toContain('you chose the tenant "acme"');
     expect(await storedToken('bank')).toBeNull();
     expect(Object.keys(JSON.parse(readFileSync(configPath, 'utf8')).mcpServers)).not.toContain('monsys-bank');
     expect(await live()).toBe(before);
+
+    // The command the message gives works as printed: pasted into a terminal, it signs the profile in to its tenant.
+    const printed = /Sign in again and choose "eu-bank": (.+?) — or/.exec(r.stderr)?.[1];
+    expect(printed).toMatch(new RegExp(`^${process.execPath} \\S+monsys-bridge\\.mjs login --hub ${hub.url.replace(/[.]/g, '\\.')} --profile bank --tenant eu-bank$`));
+    const again = await signInWith({ shell: `${printed} --no-browser` }, 'eu-bank');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.preselected).toBe('eu-bank');
+    expect(again.stderr).toContain('tenant "eu-bank"');
+    expect(await storedToken('bank')).not.toBeNull();
   });
 
   it('install upgrades every installed entry in place; logout --uninstall removes what install put there', async () => {

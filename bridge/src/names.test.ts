@@ -25,7 +25,9 @@ describe('names', () => {
     expect(tokenFileName('https://api.monsys.ai', 'acme')).toMatch(/^[0-9a-f]{32}\.json$/);
     expect(tokenFileName('https://api.monsys.ai', 'acme')).not.toBe(tokenFileName('https://api.monsys.ai', 'eu-bank'));
     expect(serverEntryName('acme')).toBe('monsys-acme');
-    expect(loginCommand('https://api.monsys.ai', 'acme', false, '/usr/bin/node /b/monsys-bridge.mjs')).toBe('/usr/bin/node /b/monsys-bridge.mjs login --hub https://api.monsys.ai --profile acme');
+    expect(loginCommand('https://api.monsys.ai', 'acme', { invocation: '/usr/bin/node /b/monsys-bridge.mjs' })).toBe('/usr/bin/node /b/monsys-bridge.mjs login --hub https://api.monsys.ai --profile acme');
+    expect(loginCommand('https://h', 'bank', { tenant: 'eu-bank', fileStore: true, invocation: 'x' })).toBe('x login --hub https://h --profile bank --tenant eu-bank --insecure-file-store');
+    expect(loginCommand('https://h', 'acme', { tenant: 'acme', invocation: 'x' })).toBe('x login --hub https://h --profile acme');
     // From source (these tests), the command runs this checkout's entry point.
     expect(loginCommand('https://api.monsys.ai', 'acme')).toMatch(/^npx tsx \S+\/bridge\/src\/main\.ts login --hub https:\/\/api\.monsys\.ai --profile acme$/);
     expect(shellWord('/Users/a/Library/Application Support/monsys-bridge/versions/0.1.0/monsys-bridge.mjs')).toBe('"/Users/a/Library/Application Support/monsys-bridge/versions/0.1.0/monsys-bridge.mjs"');

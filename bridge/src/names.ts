@@ -97,7 +97,15 @@ export function bridgeCommand(): string {
   return bundle ? `${shellWord(nodeForEntry())} ${shellWord(bundle)}` : `npx -y ${PACKAGE_NAME}@${VERSION}`;
 }
 
+export interface LoginCommandOptions {
+  fileStore?: boolean;
+  /** The profile's tenant: named with --tenant when it is not the profile's name (a sign-in may not have bound it yet). */
+  tenant?: string;
+  invocation?: string;
+}
+
 /** The exact command a user runs to sign in again. */
-export function loginCommand(hub: string, profile: string, fileStore = false, invocation = bridgeCommand()): string {
-  return `${invocation} login --hub ${hub} --profile ${profile}${fileStore ? ' --insecure-file-store' : ''}`;
+export function loginCommand(hub: string, profile: string, o: LoginCommandOptions = {}): string {
+  const tenant = o.tenant && o.tenant !== profile ? ` --tenant ${o.tenant}` : '';
+  return `${o.invocation ?? bridgeCommand()} login --hub ${hub} --profile ${profile}${tenant}${o.fileStore ? ' --insecure-file-store' : ''}`;
 }

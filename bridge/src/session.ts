@@ -24,7 +24,7 @@ export class Session {
 
   /** What to tell the user when there is no usable token. */
   reauthMessage(reason: string): string {
-    return `${reason} Sign in again in a terminal with: ${loginCommand(this.hub, this.profile, this.fileStore)} — then retry (no need to restart Claude Desktop).`;
+    return `${reason} Sign in again in a terminal with: ${loginCommand(this.hub, this.profile, { fileStore: this.fileStore })} — then retry (no need to restart Claude Desktop).`;
   }
 
   private async stored(): Promise<StoredToken> {

@@ -188,7 +188,7 @@ export function noKeychain(hub: string, profile: string, cause: string, fix?: st
         (linux
           ? 'On Linux the bridge needs a Secret Service on your D-Bus session: GNOME Keyring (sudo apt-get install gnome-keyring, then log in to a desktop session) or KeePassXC with its Secret Service integration. '
           : 'Unlock or repair your keychain. ')) +
-      `If this machine has none (a headless server), you can keep the token in a file only you can read, in plain text: ${loginCommand(hub, profile, true)}`,
+      `If this machine has none (a headless server), you can keep the token in a file only you can read, in plain text: ${loginCommand(hub, profile, { fileStore: true })}`,
   );
 }
 

@@ -128,7 +128,7 @@ async function checkHub(ctx: Context): Promise<Check> {
 }
 
 export function checkToken(ctx: Context, token: StoredToken | undefined, now = Date.now() / 1000): Check {
-  const relogin = loginCommand(ctx.hub, ctx.profile, ctx.fileStore);
+  const relogin = loginCommand(ctx.hub, ctx.profile, { fileStore: ctx.fileStore, tenant: ctx.tenant });
   if (!token) return { name: 'token', status: 'fail', detail: `not signed in for profile "${ctx.profile}" on ${ctx.hub}`, fix: `Sign in: ${relogin}` };
   const expires = new Date(token.expires_at * 1000).toISOString();
   if (token.expires_at > now) return { name: 'token', status: 'ok', detail: `expires ${expires} (in ${Math.round((token.expires_at - now) / 60)} min)${token.refresh_token ? ', renewed automatically' : ''}` };
@@ -139,7 +139,7 @@ export function checkToken(ctx: Context, token: StoredToken | undefined, now = D
 export function checkScopes(ctx: Context, token: StoredToken): Check {
   const scopes = token.scope.split(' ').filter(Boolean);
   if (!scopes.includes('mcp.read')) {
-    return { name: 'scopes', status: 'fail', detail: `${scopes.join(' ') || '(none)'}: no mcp.read, so no tool can run`, fix: `Sign in again: ${loginCommand(ctx.hub, ctx.profile, ctx.fileStore)}` };
+    return { name: 'scopes', status: 'fail', detail: `${scopes.join(' ') || '(none)'}: no mcp.read, so no tool can run`, fix: `Sign in again: ${loginCommand(ctx.hub, ctx.profile, { fileStore: ctx.fileStore, tenant: ctx.tenant })}` };
   }
   if (!scopes.includes('mcp.acknowledge')) return { name: 'scopes', status: 'ok', detail: `${scopes.join(' ')} (acknowledging detections needs mcp.acknowledge: login --scope mcp.acknowledge)` };
   return { name: 'scopes', status: 'ok', detail: scopes.join(' ') };
@@ -158,7 +158,7 @@ async function checkTenant(ctx: Context): Promise<Check> {
     }
     if (r.status === 401) {
       await drain(r);
-      return { name: 'tenant', status: 'fail', detail: 'the hub no longer accepts this sign-in (expired or revoked)', fix: `Sign in again: ${loginCommand(ctx.hub, ctx.profile, ctx.fileStore)}` };
+      return { name: 'tenant', status: 'fail', detail: 'the hub no longer accepts this sign-in (expired or revoked)', fix: `Sign in again: ${loginCommand(ctx.hub, ctx.profile, { fileStore: ctx.fileStore, tenant: ctx.tenant })}` };
     }
     const body = (await r.json().catch(() => ({}))) as { tenant?: unknown };
     if (!r.ok || typeof body.tenant !== 'string') return { name: 'tenant', status: 'fail', detail: `the hub answered HTTP ${r.status} on /v1/kpi-summary`, fix: 'Retry in a minute; if it persists, ask your monsys admin whether the Claude connector is enabled for the tenant.' };
@@ -167,14 +167,14 @@ async function checkTenant(ctx: Context): Promise<Check> {
         name: 'tenant',
         status: 'fail',
         detail: `profile "${ctx.profile}" is for the tenant "${ctx.tenant}", but its token serves "${body.tenant}"`,
-        fix: `Sign out and in again choosing "${ctx.tenant}": ${bridgeCommand()} logout --hub ${ctx.hub} --profile ${ctx.profile}${ctx.fileStore ? ' --insecure-file-store' : ''}, then ${loginCommand(ctx.hub, ctx.profile, ctx.fileStore)}`,
+        fix: `Sign out and in again choosing "${ctx.tenant}": ${bridgeCommand()} logout --hub ${ctx.hub} --profile ${ctx.profile}${ctx.fileStore ? ' --insecure-file-store' : ''}, then ${loginCommand(ctx.hub, ctx.profile, { fileStore: ctx.fileStore, tenant: ctx.tenant })}`,
       };
     }
     return { name: 'tenant', status: 'ok', detail: `"${body.tenant}"${ctx.tenant ? ` (profile "${ctx.profile}" is bound to it)` : ''}` };
   } catch (err) {
     if (!(err instanceof BridgeError)) throw err;
     if (err.code === 'reauth_required' || err.code === 'not_logged_in') {
-      return { name: 'tenant', status: 'fail', detail: 'the hub no longer accepts this sign-in (expired or revoked)', fix: `Sign in again: ${loginCommand(ctx.hub, ctx.profile, ctx.fileStore)}` };
+      return { name: 'tenant', status: 'fail', detail: 'the hub no longer accepts this sign-in (expired or revoked)', fix: `Sign in again: ${loginCommand(ctx.hub, ctx.profile, { fileStore: ctx.fileStore, tenant: ctx.tenant })}` };
     }
     return { name: 'tenant', status: 'fail', detail: err.message };
   }

@@ -57,7 +57,7 @@ export async function runLogin(ctx: Context, flags: LoginFlags): Promise<StoredT
         throw new BridgeError(
           'wrong_tenant',
           `In the browser you chose the tenant "${chosen}", but profile "${ctx.profile}" is for the tenant "${ctx.tenant}". Nothing was stored${revoked ? ' and the new sign-in was revoked' : ''}. ` +
-            `Sign in again and choose "${ctx.tenant}": ${loginHint(ctx.hub, ctx.profile, ctx.fileStore)} — or, if "${chosen}" is the tenant you meant, give it its own profile: ${loginHint(ctx.hub, chosen, ctx.fileStore)}`,
+            `Sign in again and choose "${ctx.tenant}": ${loginHint(ctx.hub, ctx.profile, { fileStore: ctx.fileStore, tenant: ctx.tenant })} — or, if "${chosen}" is the tenant you meant, give it its own profile: ${loginHint(ctx.hub, chosen, { fileStore: ctx.fileStore })}`,
         );
       }
       return { ...t, tenant: chosen };
