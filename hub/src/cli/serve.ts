@@ -83,7 +83,7 @@ export function registerServe(program: Command): void {
  * The bridge install command for this checkout, which is where the hub runs from: the bridge is not
  * fetched from a registry, it is built here (npm run bridge:build) and run by its path.
  */
-function bridgeInstallCommand(hubUrl: string): string {
+export function bridgeInstallCommand(hubUrl: string): string {
   const root = fileURLToPath(new URL('../../..', import.meta.url)).replace(/[\\/]$/, '');
   const q = (p: string) => (/\s/.test(p) ? `"${p}"` : p);
   const built = existsSync(`${root}/bridge/dist/monsys-bridge.mjs`);
