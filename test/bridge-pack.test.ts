@@ -6,7 +6,7 @@
  * passes `mcpb validate`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -69,6 +69,10 @@ describe('the npm package', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'bridge-npx-'));
     const config = join(cwd, 'claude_desktop_config.json');
     const env = { ...process.env, ...OFFLINE, MONSYS_BRIDGE_HOME: join(cwd, 'state') };
+    // What an older install wrote for another tenant, and a server that is not ours.
+    const oldNpx = { command: 'npx', args: ['-y', '@monsys/claude-bridge', 'serve', '--hub', 'https://hub.monsys.test', '--profile', 'old'] };
+    const other = { command: 'npx', args: ['-y', 'some-other-mcp', 'serve'] };
+    writeFileSync(config, JSON.stringify({ mcpServers: { 'monsys-old': oldNpx, other } }));
     // npx starts it through node_modules/.bin/monsys-bridge, a symlink.
     await run('npx', ['-y', '--package', tarball, 'monsys-bridge', 'install', '--hub', 'https://hub.monsys.test/mcp', '--profile', 'acme', '--config', config, '--no-login'], { cwd, env });
     const entry = JSON.parse(readFileSync(config, 'utf8')).mcpServers['monsys-acme'];
@@ -76,6 +80,10 @@ describe('the npm package', () => {
     expect(entry.command).toBe(process.execPath);
     expect(entry.args).toEqual([copy, 'serve', '--hub', 'https://hub.monsys.test', '--profile', 'acme']);
     expect(readdirSync(join(cwd, 'state', 'install', 'versions', '0.1.0', 'node_modules', '@napi-rs'))).toContain('keyring');
+    // Upgraded in place: the old npx entry now runs the installed copy too; the other server is untouched.
+    const after = JSON.parse(readFileSync(config, 'utf8')).mcpServers;
+    expect(after['monsys-old']).toEqual({ command: process.execPath, args: [copy, 'serve', '--hub', 'https://hub.monsys.test', '--profile', 'old'] });
+    expect(after.other).toEqual(other);
 
     // --launch npx: the version is pinned, or the given tarball is used by absolute path.
     await run('npx', ['-y', '--package', tarball, 'monsys-bridge', 'install', '--hub', 'https://hub.monsys.test', '--profile', 'pinned', '--config', config, '--no-login', '--launch', 'npx'], { cwd, env });

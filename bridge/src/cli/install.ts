@@ -1,11 +1,11 @@
 /** `install`: sign in, then add this profile's server to Claude Desktop's config. */
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { addServer, checkConfig, readServers, type ServerEntry } from '../claude-config.js';
 import { BridgeError } from '../errors.js';
 import { installVersion, isInstalledBundle, nodeForEntry, pruneVersions, runningBundle } from '../installation.js';
 import { info } from '../log.js';
-import { PACKAGE_NAME, serverEntryName } from '../names.js';
+import { PACKAGE_NAME, serverEntryName, shellWord } from '../names.js';
 import { claudeConfigPath } from '../paths.js';
 import { VERSION } from '../version.js';
 import { addLoginOptions, runLogin, type LoginFlags } from './login.js';
@@ -76,7 +76,7 @@ export function installCommand(): Command {
       const change = addServer(path, name, entry);
       if (change.backup) info(`Backed up ${path} to ${change.backup}.`);
       const verb = { added: 'Added', replaced: 'Updated', unchanged: 'Kept', removed: 'Removed' }[change.action];
-      info(`${verb} the "${name}" server in ${path}: ${entry.command} ${entry.args.join(' ')}`);
+      info(`${verb} the "${name}" server in ${path}: ${[entry.command, ...entry.args].map(shellWord).join(' ')}`);
       if (installed) upgradeOthers(path, name, entry);
       const others = Object.keys(readServers(path)).filter((k) => k !== name);
       if (others.length) info(`Other servers: ${others.join(', ')}.`);
@@ -85,13 +85,26 @@ export function installCommand(): Command {
   return cmd;
 }
 
-/** Upgrade in place: the other profiles' entries that run an installed copy move to this one; unused copies go. */
+/**
+ * The `serve …` part of an entry written by an older install: one running an installed copy, or the npx form
+ * (`npx -y @monsys/claude-bridge serve …`), which breaks where Claude Desktop's PATH has no npx.
+ */
+function olderServeArgs(e: ServerEntry | undefined): string[] | undefined {
+  if (!e || !Array.isArray(e.args)) return undefined;
+  const serve = e.args.indexOf('serve');
+  if (serve < 1) return undefined;
+  const before = e.args.slice(0, serve);
+  const ours = isInstalledBundle(String(before[0])) || (/(^|[\\/])npx(\.cmd)?$/.test(e.command) && before.some((a) => a === 'monsys-bridge' || a === PACKAGE_NAME || a.startsWith(`${PACKAGE_NAME}@`)));
+  return ours ? e.args.slice(serve) : undefined;
+}
+
+/** Upgrade in place: the other profiles' entries of the bridge move to this installed copy; unused copies go. */
 function upgradeOthers(path: string, current: string, entry: ServerEntry): void {
   for (const [name, other] of Object.entries(readServers(path))) {
-    const script = other?.args?.[0];
-    if (name === current || typeof script !== 'string' || !isInstalledBundle(script) || script === entry.args[0]) continue;
-    addServer(path, name, { ...other, command: entry.command, args: [entry.args[0]!, ...other.args.slice(1)] });
-    info(`Moved the "${name}" server to the bridge ${VERSION}.`);
+    const serve = name === current || other?.args?.[0] === entry.args[0] ? undefined : olderServeArgs(other);
+    if (!serve) continue;
+    addServer(path, name, { ...other, command: entry.command, args: [entry.args[0]!, ...serve] });
+    info(`Moved the "${name}" server to the bridge ${VERSION} installed in ${dirname(entry.args[0]!)}.`);
   }
   const used = Object.values(readServers(path)).map((e) => e?.args?.[0]).filter((a): a is string => typeof a === 'string');
   for (const dir of pruneVersions(used)) info(`Removed ${dir}, which no server uses any more.`);
