@@ -17,7 +17,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../bridge/build.js';
-import { desktopEnv, wrapAsDesktop } from '../bridge/test/desktop.js';
+import { canWrap, desktopEnv, wrapAsDesktop } from '../bridge/test/desktop.js';
 import { startSecretService, type Bus } from '../bridge/test/secret-service.js';
 import { CATALOGUE } from '../shared/index.js';
 import { launchBrowser, type TestBrowser } from './harness/browser.js';
@@ -38,6 +38,7 @@ let configPath: string;
 const clients: Client[] = [];
 
 beforeAll(async () => {
+  if (!canWrap()) throw new Error('this test starts the bridge in a private mount namespace (util-linux unshare): run it as root');
   [bundle, hub, bus, browser] = await Promise.all([buildBundle(join(ROOT, 'bridge/dist', `e2e-${process.pid}`, 'monsys-bridge.mjs')), spawnHub({ before: [['seed']] }), startSecretService({ standardPath: true }), launchBrowser()]);
   sql = new pg.Client({ connectionString: hub.databaseUrl });
   await sql.connect();
