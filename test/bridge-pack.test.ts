@@ -170,6 +170,22 @@ describe('the MCP Bundles (.mcpb), one per platform', () => {
       const { stdout } = await run(process.execPath, [join(out, 'server/monsys-bridge.mjs'), '--version']);
       expect(stdout.trim()).toBe('0.1.0');
       await run(process.execPath, ['-e', `require(${JSON.stringify(join(out, 'node_modules/@napi-rs/keyring'))})`]);
+      // Started as Claude Desktop starts an extension: the manifest's command line with its placeholders filled.
+      const fill = (a: string) => a.replace('${__dirname}', out).replace('${user_config.hub_url}', 'https://hub.monsys.test').replace('${user_config.profile}', 'acme');
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: (manifest.server.mcp_config.args as string[]).map(fill),
+        env: { HOME: mkdtempSync(join(tmpdir(), 'mcpb-home-')), PATH: process.env.PATH ?? '' },
+        stderr: 'pipe',
+      });
+      const client = new Client({ name: 'mcpb-test', version: '1.0.0' });
+      await client.connect(transport);
+      try {
+        expect((await client.listTools()).tools.map((x) => x.name)).toEqual(CATALOGUE.map((x) => x.name));
+        expect((await client.listPrompts()).prompts.map((x) => x.name)).toEqual(PROMPTS.map((x) => x.name));
+      } finally {
+        await client.close();
+      }
     }
   }, 120_000);
 });
