@@ -507,7 +507,7 @@ describe("the bridge's files and logs", () => {
     const logs: string[] = [];
 
     // install --no-login: only the config entry, pointing at the file store.
-    const install = await runBridge(['install', '--no-login', '--insecure-file-store', '--config', configPath, '--launch', 'node', '--hub', hub.url, '--profile', 'scan'], env);
+    const install = await runBridge(['install', '--no-login', '--insecure-file-store', '--config', configPath, '--hub', hub.url, '--profile', 'scan'], env);
     expect(install.code, install.stderr).toBe(0);
     logs.push(install.stdout, install.stderr);
     const config = JSON.parse(readFileSync(configPath, 'utf8')) as { mcpServers: Record<string, { command: string; args: string[]; env?: Record<string, string> }> };

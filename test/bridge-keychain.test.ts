@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canWrap, desktopEnv, wrapAsDesktop } from '../bridge/test/desktop.js';
 import { startBusWithoutSecretService, startSecretService, type Bus } from '../bridge/test/secret-service.js';
 import type { StoredToken } from '../bridge/src/token-store.js';
 import { ROOT } from './harness/paths.js';
@@ -39,7 +40,7 @@ const tok = (hub: string, profile: string, n: string): StoredToken => ({
 });
 
 describe('with a real Secret Service', () => {
-  let bus: Bus;
+  let bus: Awaited<ReturnType<typeof startSecretService>>;
   beforeAll(async () => {
     bus = await startSecretService();
   });
@@ -84,6 +85,16 @@ describe('with a real Secret Service', () => {
     expect(JSON.parse(bank.stdout)).toMatchObject({ profile: 'eu-bank', signed_in: false, tenant: null });
     expect(acme.stdout).not.toContain('mat_');
   });
+
+  // Last in this group: the keyring stays locked afterwards.
+  it('a locked keyring is named as locked, with how to unlock it', async () => {
+    await ops(bus.env, [{ op: 'set', token: tok(HUB_A, 'locked', 'l') }]);
+    await bus.relock();
+    const [r] = (await ops(bus.env, [{ op: 'get', hub: HUB_A, profile: 'locked' }])) as [{ error: string; message: string }];
+    expect(r.error).toBe('keychain_locked');
+    expect(r.message).toMatch(/^Your keyring is locked/);
+    expect(r.message).toContain('Unlock');
+  });
 });
 
 describe('without a Secret Service', () => {
@@ -96,16 +107,27 @@ describe('without a Secret Service', () => {
   });
 
   it.each([
-    ['a session bus with no Secret Service on it', () => bus.env],
-    ['no session bus at all', () => ({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' })],
-  ])('%s is "no keychain", with the fix named, and nothing is stored', async (_what, env) => {
+    ['a session bus with no Secret Service on it', () => bus.env, [/no Secret Service answers on the session bus unix:/, /gnome-keyring/]],
+    ['a bus address where no bus answers', () => ({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' }), [/no D-Bus session bus: the session bus at unix:path=\/nonexistent\/bus does not answer/, /DBUS_SESSION_BUS_ADDRESS/]],
+  ] as const)('%s is "no keychain", with the cause and the fix named, and nothing is stored', async (_what, env, says) => {
     const results = (await ops(env(), [{ op: 'set', token: tok(HUB_A, 'acme', 'a') }, { op: 'get', hub: HUB_A, profile: 'acme' }])) as { error: string; message: string }[];
     for (const r of results) {
       expect(r.error).toBe('no_keychain');
-      expect(r.message).toMatch(/Secret Service/);
-      expect(r.message).toContain('gnome-keyring');
+      for (const s of says) expect(r.message).toMatch(s);
       expect(r.message).toContain('--insecure-file-store');
     }
+  });
+
+  it.skipIf(!canWrap())('no session bus at all (no address, no socket at the standard paths) is named as such, not as a missing keyring', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'bridge-runuser-'));
+    const home = mkdtempSync(join(tmpdir(), 'bridge-home-'));
+    const w = wrapAsDesktop(process.execPath, ['--import', 'tsx', join(ROOT, 'bridge/test/keychain-child.ts'), JSON.stringify([{ op: 'get', hub: HUB_A, profile: 'acme' }])], { runUser: empty });
+    const out = await new Promise<string>((resolve) => execFile(w.command, w.args, { cwd: ROOT, env: desktopEnv(home) }, (_e, stdout) => resolve(stdout)));
+    const [r] = JSON.parse(out) as [{ error: string; message: string }];
+    expect(r.error).toBe('no_keychain');
+    expect(r.message).toContain(`no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and there is no bus socket at /run/user/${process.getuid!()}/bus`);
+    expect(r.message).toContain('Log in to a desktop session');
+    expect(r.message).not.toContain('apt-get install gnome-keyring');
   });
 
   it('`login` stops before the browser and never writes a plain-text token on its own', async () => {
@@ -113,7 +135,7 @@ describe('without a Secret Service', () => {
     const r = await run('bridge/src/main.ts', ['login', '--hub', 'http://127.0.0.1:9', '--profile', 'acme', '--no-browser'], { ...bus.env, MONSYS_BRIDGE_HOME: home });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^monsys-bridge: No usable OS keychain/);
-    expect(r.stderr).toContain('npx -y @monsys/claude-bridge login --hub http://127.0.0.1:9 --profile acme --insecure-file-store');
+    expect(r.stderr).toContain('bridge/src/main.ts login --hub http://127.0.0.1:9 --profile acme --insecure-file-store');
     expect(r.stderr).not.toContain('Sign in to monsys');
     expect(existsSync(join(home, 'tokens')) ? readdirSync(join(home, 'tokens')) : []).toEqual([]);
   });

@@ -85,6 +85,11 @@ export function removeServer(path: string, name: string): ConfigChange {
   return { path, backup, action: 'removed', otherServers };
 }
 
+/** Every `mcpServers` entry of the file (none when it does not exist). */
+export function readServers(path: string): Record<string, ServerEntry> {
+  return (readConfig(path)?.mcpServers ?? {}) as Record<string, ServerEntry>;
+}
+
 export function readServer(path: string, name: string): ServerEntry | undefined {
   return readConfig(path)?.mcpServers?.[name] as ServerEntry | undefined;
 }

@@ -11,16 +11,26 @@ export interface LoopbackListener {
   redirectUri: string;
   /** Resolves with the full callback URL once the browser comes back with the expected state. */
   callback(timeoutMs: number): Promise<URL>;
+  /**
+   * Answers the browser's callback request, which is held open until the sign-in is complete, so the page
+   * tells the outcome (a refused tenant, a failed exchange), not only that the browser came back.
+   */
+  answer(outcome: { ok: true } | { ok: false; message: string }): void;
   close(): Promise<void>;
 }
 
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const page = (title: string, body: string) =>
-  `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head>` +
-  `<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto"><h1>${title}</h1><p>${body}</p></body></html>`;
+  `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title></head>` +
+  `<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto"><h1>${esc(title)}</h1><p>${esc(body)}</p></body></html>`;
+
+/** Waiting longer than this for the token exchange, the page answers anyway (the terminal has the outcome). */
+const HOLD_MS = 30_000;
 
 export async function startLoopback(expectedState: string, port = 0): Promise<LoopbackListener> {
   let settle: { resolve(u: URL): void; reject(e: Error): void } | undefined;
   let received: URL | undefined;
+  let pending: ((title: string, body: string) => void) | undefined;
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -32,13 +42,16 @@ export async function startLoopback(expectedState: string, port = 0): Promise<Lo
     }
     const full = new URL(`${redirectUri}${url.search}`);
     received = full;
-    const failed = url.searchParams.has('error');
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'close' });
-    res.end(
-      failed
-        ? page('Sign-in not completed', 'The monsys hub did not grant access. Go back to the terminal for details.')
-        : page('Signed in to monsys', 'You can close this window and return to the terminal.'),
-    );
+    const reply = (title: string, body: string) => {
+      if (!pending) return;
+      pending = undefined;
+      clearTimeout(hold);
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'close' });
+      res.end(page(title, body));
+    };
+    pending = reply;
+    const hold = setTimeout(() => reply('Signing in to monsys', 'Go back to the terminal to see whether the sign-in completed.'), HOLD_MS);
+    if (url.searchParams.has('error')) reply('Sign-in not completed', 'The monsys hub did not grant access. Go back to the terminal for details.');
     settle?.resolve(full);
   });
 
@@ -82,8 +95,13 @@ export async function startLoopback(expectedState: string, port = 0): Promise<Lo
         };
       });
     },
+    answer(outcome) {
+      if (outcome.ok) pending?.('Signed in to monsys', 'You can close this window and return to the terminal.');
+      else pending?.('Sign-in not completed', outcome.message);
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        pending?.('Sign-in not completed', 'Go back to the terminal for details.');
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -1,7 +1,7 @@
 /** Derived names and paths: per hub and profile, never shared between tenants. */
 import { describe, expect, it } from 'vitest';
 import { BridgeError } from './errors.js';
-import { checkProfile, keychainService, loginCommand, apiResource, normalizeHubUrl, serverEntryName, tokenFileName } from './names.js';
+import { checkProfile, keychainService, loginCommand, apiResource, normalizeHubUrl, serverEntryName, shellWord, tokenFileName } from './names.js';
 import { cacheDir, claudeConfigPath, stateDir } from './paths.js';
 
 describe('names', () => {
@@ -9,6 +9,9 @@ describe('names', () => {
     expect(normalizeHubUrl('https://api.monsys.ai/')).toBe('https://api.monsys.ai');
     expect(normalizeHubUrl('https://hub.example.com/monsys/')).toBe('https://hub.example.com/monsys');
     expect(normalizeHubUrl('http://127.0.0.1:8787')).toBe('http://127.0.0.1:8787');
+    // The MCP endpoint the README gives claude.ai users names the same hub.
+    for (const u of ['https://api.monsys.ai/mcp', 'https://api.monsys.ai/mcp/', 'https://api.monsys.ai//']) expect(normalizeHubUrl(u)).toBe('https://api.monsys.ai');
+    expect(normalizeHubUrl('https://hub.example.com/monsys/mcp')).toBe('https://hub.example.com/monsys');
     expect(() => normalizeHubUrl('http://api.monsys.ai')).toThrow(/must use https/);
     expect(() => normalizeHubUrl('https://u:p@api.monsys.ai')).toThrow(BridgeError);
     expect(() => normalizeHubUrl('not a url')).toThrow(/Invalid --hub/);
@@ -22,7 +25,13 @@ describe('names', () => {
     expect(tokenFileName('https://api.monsys.ai', 'acme')).toMatch(/^[0-9a-f]{32}\.json$/);
     expect(tokenFileName('https://api.monsys.ai', 'acme')).not.toBe(tokenFileName('https://api.monsys.ai', 'eu-bank'));
     expect(serverEntryName('acme')).toBe('monsys-acme');
-    expect(loginCommand('https://api.monsys.ai', 'acme')).toBe('npx -y @monsys/claude-bridge login --hub https://api.monsys.ai --profile acme');
+    expect(loginCommand('https://api.monsys.ai', 'acme', { invocation: '/usr/bin/node /b/monsys-bridge.mjs' })).toBe('/usr/bin/node /b/monsys-bridge.mjs login --hub https://api.monsys.ai --profile acme');
+    expect(loginCommand('https://h', 'bank', { tenant: 'eu-bank', fileStore: true, invocation: 'x' })).toBe('x login --hub https://h --profile bank --tenant eu-bank --insecure-file-store');
+    expect(loginCommand('https://h', 'acme', { tenant: 'acme', invocation: 'x' })).toBe('x login --hub https://h --profile acme');
+    // From source (these tests), the command runs this checkout's entry point.
+    expect(loginCommand('https://api.monsys.ai', 'acme')).toMatch(/^npx tsx \S+\/bridge\/src\/main\.ts login --hub https:\/\/api\.monsys\.ai --profile acme$/);
+    expect(shellWord('/Users/a/Library/Application Support/monsys-bridge/versions/0.1.0/monsys-bridge.mjs')).toBe('"/Users/a/Library/Application Support/monsys-bridge/versions/0.1.0/monsys-bridge.mjs"');
+    expect(shellWord('C:\\Users\\Jo Smith\\node.exe')).toBe('"C:\\Users\\Jo Smith\\node.exe"');
   });
 
   it('accepts only plain profile names', () => {

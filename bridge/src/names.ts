@@ -4,7 +4,10 @@
  * and the re-authentication command shown to users.
  */
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { BridgeError } from './errors.js';
+import { nodeForEntry, runningBundle } from './installation.js';
+import { VERSION } from './version.js';
 
 export const PACKAGE_NAME = '@monsys/claude-bridge';
 export const DEFAULT_HUB = 'https://api.monsys.ai';
@@ -23,14 +26,21 @@ export function checkProfile(profile: string): string {
   return profile;
 }
 
+/** Tenant slugs have the shape of profile names (a profile is named after its tenant by default). */
+export function checkTenant(slug: string): string {
+  if (!PROFILE_SHAPE.test(slug)) throw new BridgeError('invalid_option', `Invalid --tenant "${slug.slice(0, 64)}": give the tenant's slug as the monsys dashboard shows it, e.g. "acme".`);
+  return slug;
+}
+
 /** Loopback hosts, where plain http is allowed (development and tests only). @see RFC 8252 §7.3 */
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]' || hostname === '::1';
 }
 
 /**
- * The canonical hub URL: origin plus path without a trailing slash, no query or fragment.
- * It is the OAuth issuer the bridge expects (RFC 8414 §3.3 compares issuers exactly).
+ * The canonical hub URL: origin plus path without a trailing slash or a final `/mcp`, no query or fragment,
+ * so the URL a user has (the bare hub, its MCP endpoint, either with a slash) names the same hub, keychain
+ * entry and config entry. The authorization server is found from it through RFC 9728 (oauth.ts).
  * Plain http is refused except on loopback, so a token never travels unencrypted.
  */
 export function normalizeHubUrl(raw: string): string {
@@ -46,7 +56,7 @@ export function normalizeHubUrl(raw: string): string {
   if (url.username || url.password || url.search || url.hash) {
     throw new BridgeError('invalid_option', 'Invalid --hub: give only the hub address, without credentials, query or fragment.');
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/mcp$/, '')}`;
 }
 
 /**
@@ -73,7 +83,32 @@ export function serverEntryName(profile: string): string {
   return `monsys-${profile}`;
 }
 
+/** A path as a shell word: quoted when it has spaces or other special characters (macOS "Application Support"). */
+export function shellWord(s: string): string {
+  // Backslashes stay: Windows paths keep them, and POSIX shells keep a backslash before an ordinary letter.
+  return /^[\w@%+=:,./\\-]+$/.test(s) ? s : `"${s.replace(/(["$`])/g, '\\$1')}"`;
+}
+
+/**
+ * How to run this very bridge from a terminal, so every printed command works for the installation at hand:
+ * the node and bundle running now by absolute path (the installed copy, a global or npx install, a checkout's
+ * build), or, from source, tsx on this file's entry point. Never a registry name the user may not have.
+ */
+export function bridgeCommand(): string {
+  if (VERSION === '0.0.0-dev') return `npx tsx ${shellWord(fileURLToPath(new URL('./main.ts', import.meta.url)))}`;
+  const bundle = runningBundle();
+  return bundle ? `${shellWord(nodeForEntry())} ${shellWord(bundle)}` : `npx -y ${PACKAGE_NAME}@${VERSION}`;
+}
+
+export interface LoginCommandOptions {
+  fileStore?: boolean;
+  /** The profile's tenant: named with --tenant when it is not the profile's name (a sign-in may not have bound it yet). */
+  tenant?: string;
+  invocation?: string;
+}
+
 /** The exact command a user runs to sign in again. */
-export function loginCommand(hub: string, profile: string, fileStore = false): string {
-  return `npx -y ${PACKAGE_NAME} login --hub ${hub} --profile ${profile}${fileStore ? ' --insecure-file-store' : ''}`;
+export function loginCommand(hub: string, profile: string, o: LoginCommandOptions = {}): string {
+  const tenant = o.tenant && o.tenant !== profile ? ` --tenant ${o.tenant}` : '';
+  return `${o.invocation ?? bridgeCommand()} login --hub ${hub} --profile ${profile}${tenant}${o.fileStore ? ' --insecure-file-store' : ''}`;
 }

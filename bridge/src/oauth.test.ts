@@ -30,11 +30,15 @@ interface AsLog {
 }
 
 /** A minimal RFC 8414 / 7591 / 6749 server that checks what a correct native client must send. */
-function authorizationServer(o: { tokenError?: string } = {}): AsLog {
+function authorizationServer(o: { tokenError?: string; noResourceMetadata?: boolean } = {}): AsLog {
   const log: AsLog = { registrations: [], tokenRequests: [] };
   let n = 0;
   mock.use(
     http.get(/^http:\/\/127\.0\.0\.1:\d+\/callback/, () => passthrough()),
+    // RFC 9728 §3.1: the metadata of the resource `${HUB}/mcp` lives at the well-known path with /mcp appended.
+    http.get(`${HUB}/.well-known/oauth-protected-resource/mcp`, () =>
+      o.noResourceMetadata ? HttpResponse.json({ error: 'not_found' }, { status: 404 }) : HttpResponse.json({ resource: `${HUB}/mcp`, authorization_servers: [HUB] }),
+    ),
     http.get(`${HUB}/.well-known/oauth-authorization-server`, () =>
       HttpResponse.json({
         issuer: HUB,
@@ -131,6 +135,32 @@ describe('login', () => {
     expect(log.registrations).toHaveLength(1);
     expect(b2.opened[0]!.searchParams.get('client_id')).toBe('mcp_client1');
     expect(b2.opened[0]!.searchParams.get('scope')).toBe('mcp.read mcp.acknowledge');
+  });
+
+  it('finds the authorization server through the protected resource metadata (RFC 9728), or takes the hub as issuer without it', async () => {
+    const AS = 'https://login.monsys.test/tenant-auth';
+    mock.use(
+      http.get(`${HUB}/.well-known/oauth-protected-resource/mcp`, () => HttpResponse.json({ resource: `${HUB}/mcp`, authorization_servers: [AS] })),
+      http.get('https://login.monsys.test/.well-known/oauth-authorization-server/tenant-auth', () =>
+        HttpResponse.json({ issuer: AS, authorization_endpoint: `${AS}/authorize`, token_endpoint: `${AS}/token`, registration_endpoint: `${AS}/register`, code_challenge_methods_supported: ['S256'] }),
+      ),
+      http.post(`${AS}/register`, () => HttpResponse.json({ client_id: 'mcp_elsewhere', redirect_uris: ['http://127.0.0.1/callback'] }, { status: 201 })),
+    );
+    const opened: string[] = [];
+    await expect(
+      login({ hub: HUB, profile: 'acme', scopes: ['mcp.read'], state, timeoutMs: 300, openBrowser: async (u) => void opened.push(u) }),
+    ).rejects.toMatchObject({ code: 'login_timeout' });
+    expect(opened[0]).toMatch(new RegExp(`^${AS}/authorize\\?`));
+
+    mock.resetHandlers();
+    const log = authorizationServer({ noResourceMetadata: true });
+    const t = await login({ hub: HUB, profile: 'acme', scopes: ['mcp.read'], state: new BridgeState(mkdtempSync(join(tmpdir(), 'bridge-state-'))), timeoutMs: 10_000, openBrowser: browser(log).open });
+    expect(t.access_token).toMatch(/^mat_/);
+  });
+
+  it('refuses an authorization server without https named by the resource metadata', async () => {
+    mock.use(http.get(`${HUB}/.well-known/oauth-protected-resource/mcp`, () => HttpResponse.json({ resource: `${HUB}/mcp`, authorization_servers: ['http://evil.test'] })));
+    await expect(login({ hub: HUB, profile: 'acme', scopes: ['mcp.read'], state, timeoutMs: 300 })).rejects.toThrow(/names an authorization server without https \(http:\/\/evil\.test\)/);
   });
 
   it('a forged callback with another state is refused and does not end the sign-in', async () => {

@@ -25,14 +25,38 @@ function requestOptions(hub: string) {
   return options;
 }
 
+/**
+ * The authorization server of the hub's REST API (the bridge's resource), found as MCP clients find it: the
+ * protected resource metadata of `<hub>/v1` names it (RFC 9728 §3); a hub that publishes none is taken to be its own issuer.
+ * @see https://modelcontextprotocol.io/specification/2025-06-18/basic/authorization#authorization-server-discovery
+ */
+async function authorizationServerOf(hub: string): Promise<URL> {
+  const resource = new URL(apiResource(hub));
+  let named: string | undefined;
+  try {
+    const response = await oauth.resourceDiscoveryRequest(resource, requestOptions(hub));
+    named = (await oauth.processResourceDiscoveryResponse(resource, response)).authorization_servers?.[0];
+  } catch (err) {
+    if (err instanceof BridgeError && err.code === 'hub_unreachable') throw err;
+    // No (usable) protected resource metadata: fall back to the hub as issuer, as MCP's 2025-03-26 revision did.
+  }
+  if (!named) return new URL(hub);
+  const as = new URL(named);
+  // Tokens are sent there: the same rule as for the hub itself (https, or http on loopback only).
+  if (as.protocol !== 'https:' && !(as.protocol === 'http:' && isLoopbackHost(as.hostname))) {
+    throw new BridgeError('login_failed', `The hub at ${hub} names an authorization server without https (${as.origin}); the bridge will not send a sign-in there.`);
+  }
+  return as;
+}
+
 /** Fetches the hub's authorization server metadata. @see RFC 8414 §3 */
 export async function discover(hub: string): Promise<oauth.AuthorizationServer> {
-  const issuer = new URL(hub);
+  const issuer = await authorizationServerOf(hub);
   try {
-    const response = await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...requestOptions(hub) });
+    const response = await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...requestOptions(issuer.href) });
     return await oauth.processDiscoveryResponse(issuer, response);
   } catch (err) {
-    throw asBridgeError(err, `The hub at ${hub} did not publish usable OAuth metadata at /.well-known/oauth-authorization-server`);
+    throw asBridgeError(err, `The hub at ${hub} did not publish usable OAuth metadata (authorization server ${issuer.href.replace(/\/$/, '')}, /.well-known/oauth-authorization-server)`);
   }
 }
 
@@ -74,6 +98,10 @@ export interface LoginOptions {
   openBrowser?: (url: string) => Promise<void>;
   timeoutMs: number;
   callbackPort?: number;
+  /** The tenant slug to preselect on the consent page (`tenant_hint`); the choice is checked after. */
+  tenant?: string;
+  /** Checks (and completes) the new token before the browser is told the sign-in worked. */
+  accept?: (t: StoredToken) => Promise<StoredToken>;
 }
 
 /** The browser login. Resolves with the token to store. */
@@ -99,10 +127,12 @@ export async function login(o: LoginOptions): Promise<StoredToken> {
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       resource: apiResource(o.hub),
+      ...(o.tenant ? { tenant_hint: o.tenant } : {}),
     }).toString();
 
     info(`Sign in to monsys (profile "${o.profile}") in your browser. If no browser opens, open this URL:\n\n  ${url.href}\n`);
-    if (o.openBrowser) await o.openBrowser(url.href).catch(() => info('(Could not open a browser here: open the URL above yourself.)'));
+    // Not awaited: the browser's callback request is answered only once the sign-in is complete (loopback.ts).
+    if (o.openBrowser) void o.openBrowser(url.href).catch(() => info('(Could not open a browser here: open the URL above yourself.)'));
 
     const callbackUrl = await listener.callback(o.timeoutMs);
     let params: URLSearchParams;
@@ -118,18 +148,25 @@ export async function login(o: LoginOptions): Promise<StoredToken> {
       }
       throw asBridgeError(err, 'The sign-in answer from the browser was not valid');
     }
+    let tokens: oauth.TokenEndpointResponse;
     try {
       const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, listener.redirectUri, verifier, {
         additionalParameters: { resource: apiResource(o.hub) },
         ...requestOptions(o.hub),
       });
-      const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
-      return toStored(o.hub, o.profile, client.client_id, tokens);
+      tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
     } catch (err) {
       // A hub that lost our registration (e.g. its database was reset): forget it so the next login registers again.
       if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_client') o.state.forgetRegistration(o.hub);
       throw asBridgeError(err, 'The hub refused to exchange the sign-in code for a token');
     }
+    const stored = toStored(o.hub, o.profile, client.client_id, tokens);
+    const accepted = o.accept ? await o.accept(stored) : stored;
+    listener.answer({ ok: true });
+    return accepted;
+  } catch (err) {
+    listener.answer({ ok: false, message: err instanceof BridgeError ? err.message : 'The sign-in failed. Go back to the terminal for details.' });
+    throw err;
   } finally {
     await listener.close();
   }

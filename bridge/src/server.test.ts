@@ -179,12 +179,30 @@ describe.each(CATALOGUE.map((t) => [t.name, t] as const))('%s', (name, tool) => 
     const revoked = await connect(new MemoryStore(), { refresher: async () => fresh });
     const failed = await revoked.call(name, c.args);
     expect(failed.isError).toBe(true);
-    expect(text(failed)).toContain(`npx -y @monsys/claude-bridge login --hub ${HUB} --profile acme`);
+    expect(text(failed)).toContain(`bridge/src/main.ts login --hub ${HUB} --profile acme`);
     expect(text(failed)).toMatch(/expired or was revoked/);
   });
 });
 
 describe('sign-in problems', () => {
+  it('a stored sign-in recorded for another tenant than the profile\'s is not used, and the error names both', async () => {
+    const store = new MemoryStore();
+    await store.set(token({ tenant: 'acme' }));
+    const seen = hub(() => HttpResponse.json(sampleOutput(findTool('monsys_kpi_summary')!)));
+    const session = new Session(HUB, 'acme', store, false, undefined, 'eu-bank');
+    const server = createBridgeServer(session, {});
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(clientSide);
+    const r = (await client.callTool({ name: 'monsys_kpi_summary', arguments: {} })) as CallToolResult;
+    expect(r.isError).toBe(true);
+    expect(text(r)).toContain('Profile "acme" is for the tenant "eu-bank", but its stored sign-in is for "acme"');
+    expect(text(r)).toContain(`login --hub ${HUB} --profile acme --tenant eu-bank`);
+    expect(seen).toHaveLength(0);
+    await client.close();
+  });
+
   it('an expired token is refreshed before the call, and a failed refresh gives the sign-in command', async () => {
     const store = new MemoryStore();
     await store.set(token({ expires_at: Math.floor(Date.now() / 1000) - 10 }));
@@ -199,7 +217,7 @@ describe('sign-in problems', () => {
     const second = await connect(stale, { refresher: async () => Promise.reject(new Error('invalid_grant')) });
     const r = await second.call('monsys_kpi_summary');
     expect(r.isError).toBe(true);
-    expect(text(r)).toContain(`npx -y @monsys/claude-bridge login --hub ${HUB} --profile acme`);
+    expect(text(r)).toContain(`bridge/src/main.ts login --hub ${HUB} --profile acme`);
     expect(seen).toHaveLength(1);
   });
 
@@ -225,7 +243,7 @@ describe('sign-in problems', () => {
     const r = (await client.callTool({ name: 'monsys_kpi_summary', arguments: {} })) as CallToolResult;
     expect(r.isError).toBe(true);
     expect(text(r)).toContain('not signed in for profile "eu-bank"');
-    expect(text(r)).toContain(`npx -y @monsys/claude-bridge login --hub ${HUB} --profile eu-bank`);
+    expect(text(r)).toContain(`bridge/src/main.ts login --hub ${HUB} --profile eu-bank`);
   });
 
   it('offers the background browser sign-in when --auto-login is on', async () => {

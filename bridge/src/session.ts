@@ -20,16 +20,25 @@ export class Session {
     private readonly store: TokenStore,
     private readonly fileStore = false,
     private readonly refresher: (t: StoredToken) => Promise<StoredToken> = refreshTokens,
+    /** The tenant the profile is bound to: a stored token recorded for another tenant is never used. */
+    readonly tenant?: string,
   ) {}
 
   /** What to tell the user when there is no usable token. */
   reauthMessage(reason: string): string {
-    return `${reason} Sign in again in a terminal with: ${loginCommand(this.hub, this.profile, this.fileStore)} — then retry (no need to restart Claude Desktop).`;
+    return `${reason} Sign in again in a terminal with: ${loginCommand(this.hub, this.profile, { fileStore: this.fileStore })} — then retry (no need to restart Claude Desktop).`;
   }
 
   private async stored(): Promise<StoredToken> {
     const t = await this.store.get(this.hub, this.profile);
     if (!t) throw new BridgeError('not_logged_in', this.reauthMessage(`The monsys bridge is not signed in for profile "${this.profile}" on ${this.hub}.`));
+    if (this.tenant && t.tenant && t.tenant !== this.tenant) {
+      throw new BridgeError(
+        'wrong_tenant',
+        `Profile "${this.profile}" is for the tenant "${this.tenant}", but its stored sign-in is for "${t.tenant}", so it was not used. ` +
+          `Sign in again in a terminal and choose "${this.tenant}": ${loginCommand(this.hub, this.profile, { fileStore: this.fileStore, tenant: this.tenant })}`,
+      );
+    }
     return t;
   }
 

@@ -1,6 +1,6 @@
 /**
  * The bridge's non-secret memory: the OAuth client registered at each hub (RFC 7591), so that
- * every login does not register a new client. Public clients have no secret; a client id is
+ * every login does not register a new client; and the tenant each profile is bound to. Public clients have no secret; a client id is
  * not a credential, so a plain JSON file is fine here (tokens never go in it).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -16,6 +16,8 @@ export interface Registration {
 interface StateFile {
   version: 1;
   registrations: Record<string, Registration>;
+  /** Tenant slug per `<hub> <profile>`: a profile serves this tenant only. */
+  tenants?: Record<string, string>;
 }
 
 export class BridgeState {
@@ -46,6 +48,24 @@ export class BridgeState {
   saveRegistration(hub: string, r: Registration): void {
     const s = this.read();
     s.registrations[hub] = r;
+    this.write(s);
+  }
+
+  tenantOf(hub: string, profile: string): string | undefined {
+    return this.read().tenants?.[`${hub} ${profile}`];
+  }
+
+  bindTenant(hub: string, profile: string, tenant: string): void {
+    const s = this.read();
+    if (s.tenants?.[`${hub} ${profile}`] === tenant) return;
+    s.tenants = { ...s.tenants, [`${hub} ${profile}`]: tenant };
+    this.write(s);
+  }
+
+  unbindTenant(hub: string, profile: string): void {
+    const s = this.read();
+    if (!s.tenants?.[`${hub} ${profile}`]) return;
+    delete s.tenants[`${hub} ${profile}`];
     this.write(s);
   }
 

@@ -38,13 +38,16 @@ describe('serve writes nothing but JSON-RPC to stdout', () => {
     );
   });
 
-  it.each(modules.filter((m) => m !== 'bridge/src/cli/status.ts'))('%s has no console.log or stdout write', (m) => {
+  // `status` and `doctor` answer on stdout; they are never loaded by `serve` (checked below).
+  const ANSWERS = ['bridge/src/cli/status.ts', 'bridge/src/cli/doctor.ts'];
+  it.each(modules.filter((m) => !ANSWERS.includes(m)))('%s has no console.log or stdout write', (m) => {
     const code = readFileSync(join(ROOT, m), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
     expect(code).not.toMatch(PRINTS);
   });
 
-  it('only `status` prints to stdout, and serve does not load it as a side effect', () => {
+  it('only `status` and `doctor` print to stdout, and serve does not load them as a side effect', () => {
     expect(readFileSync(join(SRC, 'cli/status.ts'), 'utf8')).toMatch(/process\.stdout\.write/);
     expect(reachable(join(SRC, 'cli/serve.ts'))).not.toContain('bridge/src/cli/status.ts');
+    expect(reachable(join(SRC, 'cli/serve.ts'))).not.toContain('bridge/src/cli/doctor.ts');
   });
 });

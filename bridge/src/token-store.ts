@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { BridgeError } from './errors.js';
 import { writePrivateFile } from './files.js';
 import { KEYCHAIN_ACCOUNT, keychainService, loginCommand, tokenFileName } from './names.js';
+import { findSessionBus, useSessionBus, type SessionBus } from './session-bus.js';
 
 /** What the bridge keeps per hub and profile. Tokens are secrets; the rest is what `status` shows. */
 export interface StoredToken {
@@ -44,8 +45,10 @@ type KeyringModule = typeof import('@napi-rs/keyring');
 export class KeychainStore implements TokenStore {
   readonly description = 'the OS keychain';
   private keyring?: KeyringModule;
+  private bus?: SessionBus;
 
   private async entry(hub: string, profile: string) {
+    if (process.platform === 'linux') this.bus ??= useSessionBus();
     try {
       // require(), not import(): the bundle runs as a classic script (code-cache.ts), which has no import().
       // The module is CommonJS either way, resolved from the bundle's folder as before.
@@ -57,14 +60,14 @@ export class KeychainStore implements TokenStore {
       // Linux: require the Secret Service instead of the silent kernel-keyring fallback.
       return new this.keyring.AsyncEntry(keychainService(hub, profile), KEYCHAIN_ACCOUNT, { linux: { store: 'secret-service' } });
     } catch (err) {
-      throw keychainFailure(hub, profile, err);
+      throw keychainFailure(hub, profile, err, this.bus);
     }
   }
 
   async get(hub: string, profile: string): Promise<StoredToken | undefined> {
     const entry = await this.entry(hub, profile);
     const raw = await entry.getPassword().catch((err: unknown) => {
-      throw keychainFailure(hub, profile, err);
+      throw keychainFailure(hub, profile, err, this.bus);
     });
     return raw ? parseToken(raw) : undefined;
   }
@@ -72,14 +75,14 @@ export class KeychainStore implements TokenStore {
   async set(token: StoredToken): Promise<void> {
     const entry = await this.entry(token.hub, token.profile);
     await entry.setPassword(JSON.stringify(token)).catch((err: unknown) => {
-      throw keychainFailure(token.hub, token.profile, err);
+      throw keychainFailure(token.hub, token.profile, err, this.bus);
     });
   }
 
   async delete(hub: string, profile: string): Promise<boolean> {
     const entry = await this.entry(hub, profile);
     return entry.deleteCredential().catch((err: unknown) => {
-      throw keychainFailure(hub, profile, err);
+      throw keychainFailure(hub, profile, err, this.bus);
     });
   }
 }
@@ -135,24 +138,57 @@ function parseToken(raw: string): StoredToken | undefined {
   }
 }
 
-/** Platform failures mean the keychain is unusable (Linux: no Secret Service on the session bus). */
-function keychainFailure(hub: string, profile: string, err: unknown): BridgeError {
+/**
+ * Names the real cause of a keychain failure and its fix. On Linux the D-Bus library's own words tell the
+ * three usual cases apart: no session bus to talk to, a bus with no Secret Service on it, a locked keyring.
+ */
+export function keychainFailure(hub: string, profile: string, err: unknown, bus?: SessionBus): BridgeError {
   const message = (err as Error)?.message ?? String(err);
-  if (/platform|dbus|secret service|no result|not available|no storage access|couldn.t access/i.test(message)) {
-    return noKeychain(hub, profile, message.slice(0, 160));
+  const cause = message.replace(/\s+/g, ' ').slice(0, 160);
+  if (process.platform === 'linux') bus ??= findSessionBus();
+  if (/autolaunch|DBUS_SESSION_BUS_ADDRESS|failed to connect to socket|connection refused|no such file or directory/i.test(message)) {
+    const where =
+      bus?.source === 'none'
+        ? `DBUS_SESSION_BUS_ADDRESS is not set and there is no bus socket at ${bus.looked.join(' or ') || '/run/user/<uid>/bus'}`
+        : `the session bus at ${bus?.address ?? process.env.DBUS_SESSION_BUS_ADDRESS ?? '(unknown)'} does not answer`;
+    return noKeychain(
+      hub,
+      profile,
+      `no D-Bus session bus: ${where}`,
+      'The Secret Service is reached over the D-Bus session bus of your desktop login. Log in to a desktop session on this machine (the bus starts with it); ' +
+        'if your bus lives elsewhere, add "DBUS_SESSION_BUS_ADDRESS" with its address to the "env" of the monsys entry in claude_desktop_config.json. ',
+    );
   }
-  return new BridgeError('keychain_failure', `The OS keychain refused the request (${message.slice(0, 160)}). Unlock your keychain and retry.`);
+  if (/not provided by any \.service files|ServiceUnknown|NameHasNoOwner|org\.freedesktop\.secrets/i.test(message)) {
+    return noKeychain(
+      hub,
+      profile,
+      `no Secret Service answers on the session bus ${bus?.address ?? process.env.DBUS_SESSION_BUS_ADDRESS ?? ''}`.trim(),
+      'Start a Secret Service on your desktop session: GNOME Keyring (sudo apt-get install gnome-keyring, then log out and in) or KeePassXC with "Secret Service integration" enabled. ',
+    );
+  }
+  if (/locked|prompt was dismissed|dismissed/i.test(message)) {
+    return new BridgeError(
+      'keychain_locked',
+      `Your keyring is locked and the bridge could not ask you to unlock it (${cause}). Unlock it (GNOME: the "Passwords and Keys" app, right-click "Login" → Unlock; macOS: Keychain Access), then retry.`,
+    );
+  }
+  if (/platform|dbus|secret service|no result|not available|no storage access|couldn.t access/i.test(message)) {
+    return noKeychain(hub, profile, cause);
+  }
+  return new BridgeError('keychain_failure', `The OS keychain refused the request (${cause}). Unlock your keychain and retry.`);
 }
 
-export function noKeychain(hub: string, profile: string, cause: string): BridgeError {
+export function noKeychain(hub: string, profile: string, cause: string, fix?: string): BridgeError {
   const linux = process.platform === 'linux';
   return new BridgeError(
     'no_keychain',
     `No usable OS keychain to keep the monsys token (${cause}). ` +
-      (linux
-        ? 'On Linux the bridge needs a Secret Service on your D-Bus session: GNOME Keyring (sudo apt-get install gnome-keyring, then log in to a desktop session) or KeePassXC with its Secret Service integration. '
-        : 'Unlock or repair your keychain. ') +
-      `If this machine has none (a headless server), you can keep the token in a file only you can read, in plain text: ${loginCommand(hub, profile, true)}`,
+      (fix ??
+        (linux
+          ? 'On Linux the bridge needs a Secret Service on your D-Bus session: GNOME Keyring (sudo apt-get install gnome-keyring, then log in to a desktop session) or KeePassXC with its Secret Service integration. '
+          : 'Unlock or repair your keychain. ')) +
+      `If this machine has none (a headless server), you can keep the token in a file only you can read, in plain text: ${loginCommand(hub, profile, { fileStore: true })}`,
   );
 }
 

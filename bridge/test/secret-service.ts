@@ -23,8 +23,8 @@ function kill(p: ChildProcess): Promise<void> {
   });
 }
 
-async function startBus(home: string, configFile?: string): Promise<{ proc: ChildProcess; address: string }> {
-  const args = [configFile ? `--config-file=${configFile}` : '--session', '--nofork', '--nopidfile', '--print-address=1'];
+async function startBus(home: string, configFile?: string, listen?: string): Promise<{ proc: ChildProcess; address: string }> {
+  const args = [configFile ? `--config-file=${configFile}` : '--session', ...(listen ? [`--address=${listen}`] : []), '--nofork', '--nopidfile', '--print-address=1'];
   const proc = spawn('dbus-daemon', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: home } });
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -53,12 +53,21 @@ function nameHasOwner(env: Record<string, string>, name: string): Promise<boolea
   });
 }
 
+export interface SecretServiceOptions {
+  /**
+   * Listen where a desktop login puts the bus, `<runtime dir>/bus`, with the runtime dir at
+   * `<runUser>/<uid>`: bind `runUser` over /run/user (desktop.ts) and the bus is at the standard path.
+   */
+  standardPath?: boolean;
+}
+
 /** A session bus with an unlocked GNOME Keyring serving org.freedesktop.secrets. */
-export async function startSecretService(): Promise<Bus> {
+export async function startSecretService(o: SecretServiceOptions = {}): Promise<Bus & { runUser: string; relock(): Promise<void> }> {
   const home = mkdtempSync(join(tmpdir(), 'bridge-keyring-'));
-  const runtime = join(home, 'run');
-  mkdirSync(runtime, { mode: 0o700 });
-  const bus = await startBus(home);
+  const runUser = join(home, 'run-user');
+  const runtime = o.standardPath ? join(runUser, String(process.getuid?.() ?? 0)) : join(home, 'run');
+  mkdirSync(runtime, { recursive: true, mode: 0o700 });
+  const bus = await startBus(home, undefined, o.standardPath ? `unix:path=${join(runtime, 'bus')}` : undefined);
   const env: Record<string, string> = {
     HOME: home,
     XDG_RUNTIME_DIR: runtime,
@@ -66,23 +75,34 @@ export async function startSecretService(): Promise<Bus> {
     XDG_CONFIG_HOME: join(home, 'config'),
     DBUS_SESSION_BUS_ADDRESS: bus.address,
   };
-  const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    env: { ...process.env, ...env },
-  });
-  keyring.once('error', () => undefined);
-  // --unlock reads the login keyring's password from stdin (creating the keyring on first use).
-  keyring.stdin!.end('test-password');
-  const deadline = Date.now() + 15_000;
-  while (!(await nameHasOwner(env, 'org.freedesktop.secrets'))) {
-    if (keyring.exitCode !== null || Date.now() > deadline) {
-      await kill(bus.proc);
-      throw new Error('gnome-keyring-daemon did not provide org.freedesktop.secrets (install Debian\'s gnome-keyring)');
+  const startKeyring = async (unlock: boolean) => {
+    const proc = spawn('gnome-keyring-daemon', ['--foreground', ...(unlock ? ['--unlock'] : []), '--components=secrets'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env: { ...process.env, ...env },
+    });
+    proc.once('error', () => undefined);
+    // --unlock reads the login keyring's password from stdin (creating the keyring on first use).
+    proc.stdin!.end(unlock ? 'test-password' : '');
+    const deadline = Date.now() + 15_000;
+    while (!(await nameHasOwner(env, 'org.freedesktop.secrets'))) {
+      if (proc.exitCode !== null || Date.now() > deadline) {
+        await kill(bus.proc);
+        throw new Error('gnome-keyring-daemon did not provide org.freedesktop.secrets (install Debian\'s gnome-keyring)');
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return proc;
+  };
+  let keyring = await startKeyring(true);
   return {
     env,
+    runUser,
+    /** Restarts the keyring without its password: the login keyring stays locked (and, headless, no prompt can unlock it). */
+    async relock() {
+      await kill(keyring);
+      while (await nameHasOwner(env, 'org.freedesktop.secrets')) await new Promise((r) => setTimeout(r, 50));
+      keyring = await startKeyring(false);
+    },
     async stop() {
       await kill(keyring);
       await kill(bus.proc);

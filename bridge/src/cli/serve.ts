@@ -32,7 +32,7 @@ export function serveCommand(): Command {
     .option('--auto-login', 'when the sign-in has expired, open the browser to sign in again')
     .action(async (o: CommonOptions & { timeout: number; autoLogin?: boolean }) => {
       const ctx = resolveContext(o);
-      const session = new Session(ctx.hub, ctx.profile, ctx.store, ctx.fileStore);
+      const session = new Session(ctx.hub, ctx.profile, ctx.store, ctx.fileStore, undefined, ctx.tenant);
       const server = createBridgeServer(session, {
         timeoutMs: o.timeout * 1000,
         onReauthNeeded: o.autoLogin ? autoLogin(ctx) : undefined,

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { startHub, type RunningHub } from '../server.js';
 import { configFrom } from './options.js';
@@ -64,9 +66,10 @@ export function registerServe(program: Command): void {
           `monsys hub listening on ${hub.url}`,
           `  Database: ${config.databaseUrl ? 'PostgreSQL' : `embedded (${config.dataDir})`}`,
           ...(demo ? [`  Demo sign-in: ${demo.email} / ${demo.password}  (tenants: ${demo.tenants.join(', ')})`] : []),
+          `  Connector console (opt-in, tokens, calls, two-factor sign-in): ${hub.url}/console`,
           tokenLine,
           `  claude.ai: Settings → Connectors → Add custom connector → URL ${hub.url}  (claude.ai needs the hub on a public https URL: set PUBLIC_URL behind a TLS proxy)`,
-          `  Claude Desktop: npx -y @monsys/claude-bridge install --hub ${hub.url} --profile acme`,
+          `  Claude Desktop: the same connector in Settings → Connectors, or the local bridge: ${bridgeInstallCommand(hub.url)}`,
           '  Stop with Ctrl-C.',
           '',
         ].join('\n'),
@@ -77,4 +80,15 @@ export function registerServe(program: Command): void {
 /** A path as one POSIX shell word. */
 function shellQuote(s: string): string {
   return /^[\w./:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The bridge install command for this checkout, which is where the hub runs from: the bridge is not
+ * fetched from a registry, it is built here (npm run bridge:build) and run by its path.
+ */
+export function bridgeInstallCommand(hubUrl: string): string {
+  const root = fileURLToPath(new URL('../../..', import.meta.url)).replace(/[\\/]$/, '');
+  const q = (p: string) => (/\s/.test(p) ? `"${p}"` : p);
+  const built = existsSync(`${root}/bridge/dist/monsys-bridge.mjs`);
+  return `${built ? '' : `(cd ${q(root)} && npm run bridge:build) && `}node ${q(`${root}/bridge/dist/monsys-bridge.mjs`)} install --hub ${hubUrl} --profile acme`;
 }

@@ -121,6 +121,7 @@ export function interactionRouter(d: InteractionDeps): express.Router {
         redirectHost,
         email: user.rows[0]?.email ?? '',
         tenants: await tenantsOf(d.db, accountId, requested),
+        tenantHint: typeof details.params.tenant_hint === 'string' ? details.params.tenant_hint : undefined,
         scopes: scopes.map((s) => {
           const min = minRoleForScope(s);
           return { scope: s, text: SCOPES[s], note: min === 'viewer' ? undefined : `needs the ${min} role or higher in the tenant`, optional: isOptionalScope(s) };

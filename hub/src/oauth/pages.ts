@@ -93,6 +93,8 @@ export interface ConsentPageOptions {
   redirectHost: string;
   email: string;
   tenants: ConsentTenant[];
+  /** The slug the client asked for (`tenant_hint`): chosen in advance when the user may grant it. */
+  tenantHint?: string;
   /** `optional`: the user may leave it out (a checkbox, checked by default); the others come with any approval. */
   scopes: { scope: string; text: string; note?: string; optional?: boolean }[];
   dataFlow: string[];
@@ -108,7 +110,7 @@ export function consentPage(o: ConsentPageOptions): string {
         : !t.grantable.length
           ? ` — your role (${t.role}) cannot be granted the requested access`
           : '';
-      const checked = usable[0]?.id === t.id ? ' checked' : '';
+      const checked = (usable.find((u) => u.slug === o.tenantHint) ?? usable[0])?.id === t.id ? ' checked' : '';
       const disabled = why ? ' disabled' : '';
       return `<label class="tenant"><input type="radio" name="tenant" value="${esc(t.id)}" id="tenant-${i}"${checked}${disabled}> ${esc(t.name)} <span class="muted">(${esc(t.slug)}, ${esc(t.role)})</span>${esc(why)}</label>`;
     })

@@ -103,6 +103,8 @@ export function createProvider(o: ProviderOptions): Provider {
       backchannel_authentication: '/mcp/oauth/backchannel',
     },
     responseTypes: ['code'],
+    // A client bound to one tenant (the desktop bridge's profile) names it; the consent page preselects it.
+    extraParams: ['tenant_hint'],
     pkce: { methods: ['S256'], required: () => true },
     clientAuthMethods: ['none'],
     clientDefaults: {
