@@ -44,7 +44,9 @@ export function mountMcp(app: express.Express, deps: HubDeps): void {
   const origins = originGuard(allowedOrigins(config.publicUrl, config.allowedOrigins));
   const json = express.json({ limit: maxRequestBodySize });
   const principalOf = (authInfo: AuthInfo | undefined) => authInfo!.extra!.principal as Principal;
-  const modern = createMcpHandler(({ authInfo }) => buildServer(deps, pipe, principalOf(authInfo)), { legacy: 'reject', maxRequestBodySize });
+  // The SDK reports requests it refused here; its messages quote the request, so only the kind is logged.
+  const onerror = (err: Error) => deps.logger.debug({ err: { name: err.name } }, 'mcp request refused by the SDK');
+  const modern = createMcpHandler(({ authInfo }) => buildServer(deps, pipe, principalOf(authInfo)), { legacy: 'reject', maxRequestBodySize, onerror });
 
   /** The 2025 revisions: one SDK server and stateless transport per request, answering JSON. */
   async function serveLegacy(request: Request, body: unknown, authInfo: AuthInfo): Promise<Response> {
