@@ -45,6 +45,13 @@ export function renderTargets(r: { sizes: Size[]; bridge?: Bridge; latency?: 'ex
   const mcpOk = mcpVsRest.filter(([, v]) => v >= 60);
   out.push(`| /mcp throughput ≥ 60% of REST (${medium.size}, 32 connections) | ${mcpOk.length} of ${mcpVsRest.length} tools | ${mcpOk.length === mcpVsRest.length ? 'met' : `missed: ${mcpVsRest.filter(([, v]) => v < 60).map(([t, v]) => `${t.replace('monsys_', '')} ${v.toFixed(0)}%`).join(', ')}`} |`);
   // Beside each miss, the baselines' own p99 under the same load: the floor this machine sets.
+  // One pipeline, one implementation per protocol: the doors' own cost against the work every call must do.
+  const restVsSecured = rows32.filter((x) => x.secured).map((x) => [x.tool, pct(x.rest.rps, x.secured!.rps)] as const);
+  const missed = (list: readonly (readonly [string, number])[], floor: number) => list.filter(([, v]) => v < floor).map(([t, v]) => `${t.replace('monsys_', '')} ${v.toFixed(0)}%`).join(', ');
+  const status = (list: readonly (readonly [string, number])[], floor: number) => (list.every(([, v]) => v >= floor) ? 'met' : `missed: ${missed(list, floor)}`);
+  const count = (list: readonly (readonly [string, number])[], floor: number) => `${list.filter(([, v]) => v >= floor).length} of ${list.length} tools`;
+  if (restVsSecured.length) out.push(`| Hub REST throughput ≥ 90% of the secured baseline (${medium.size}, 32 connections) | ${count(restVsSecured, 90)} | ${status(restVsSecured, 90)} |`);
+  out.push(`| /mcp throughput ≥ 90% of REST (${medium.size}, 32 connections) | ${count(mcpVsRest, 90)} | ${status(mcpVsRest, 90)} |`);
   const p99 = rows32.map((x) => [x.tool, x.rest.p99, x.baseline.p99, x.secured?.p99] as const);
   const p99Ok = p99.filter(([, v]) => v < 25);
   const securedP99 = (v: number | undefined) => (v === undefined ? '' : `, secured ${v.toFixed(1)} ms`);

@@ -376,7 +376,8 @@ describe('revision 2026-07-28 (stateless, per-request _meta)', () => {
     const d = await modern('server/discover');
     expect(d.status).toBe(200);
     expect(d.json.result).toMatchObject({ resultType: 'complete', capabilities: { tools: {}, prompts: {} }, cacheScope: 'public' });
-    expect(d.json.result.supportedVersions).toEqual(expect.arrayContaining(['2026-07-28', '2025-11-25', '2025-06-18']));
+    // server/discover names the revisions served without initialize; the 2025 ones are negotiated by initialize.
+    expect(d.json.result.supportedVersions).toEqual(['2026-07-28']);
     expect(d.json.result._meta['io.modelcontextprotocol/serverInfo'].name).toBe('monsys-hub');
     const l = await modern('tools/list');
     expect(l.json.result.tools).toHaveLength(12);
@@ -403,10 +404,13 @@ describe('revision 2026-07-28 (stateless, per-request _meta)', () => {
     expect([wrongName.status, wrongName.json.error.code]).toEqual([400, -32020]);
     const noMethod = await modern('tools/list', {}, undefined, { 'mcp-method': undefined });
     expect([noMethod.status, noMethod.json.error.code]).toEqual([400, -32020]);
-    const unknown = await modern('subscriptions/listen');
+    const unknown = await modern('resources/list');
     expect([unknown.status, unknown.json.error.code]).toEqual([404, -32601]);
-    const future = await post(`${hub.url}/mcp`, call('monsys_kpi_summary'), { ...bearer(tok.admin), 'mcp-protocol-version': '2099-01-01' });
+    // A later revision's client sends its envelope; without one the request is a malformed modern one (-32602).
+    const futureCall = { ...call('monsys_kpi_summary'), params: { name: 'monsys_kpi_summary', arguments: {}, _meta: { ...meta, 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } } };
+    const future = await post(`${hub.url}/mcp`, futureCall, { ...bearer(tok.admin), 'mcp-protocol-version': '2099-01-01', 'mcp-method': 'tools/call', 'mcp-name': 'monsys_kpi_summary' });
     expect(future.status).toBe(400);
+    expect((await post(`${hub.url}/mcp`, call('monsys_kpi_summary'), { ...bearer(tok.admin), 'mcp-protocol-version': '2099-01-01' })).status).toBe(400);
     expect(future.json.error).toMatchObject({ code: -32022, data: { requested: '2099-01-01' } });
     expect(future.json.error.data.supported).toContain('2026-07-28');
     // A legacy initialize offering 2026-07-28 is answered with the newest initialize-based revision.

@@ -10,7 +10,6 @@ import { mountIngest } from './ingest/index.js';
 import { restRouter } from './rest/router.js';
 import { createMetrics } from './metrics.js';
 import { fastRest } from './rest/fast.js';
-import { fastMcp } from './mcp/fast-call.js';
 import { errorReply, observeRequest } from './http/reply.js';
 
 export async function createApp(
@@ -63,12 +62,11 @@ export async function createApp(
   app.use(errorHandler(deps));
   const viaExpress = (req: IncomingMessage, res: ServerResponse) => void app(req, res);
   const rest = fastRest(deps, metrics);
-  const mcp = fastMcp(deps, metrics, viaExpress);
   return {
     app,
-    /** The request listener: tool calls by the fast paths (ADR 0005), everything else through Express. */
+    /** The request listener: REST tool calls by the fast path (ADR 0005), everything else through Express. */
     handler: (req, res) => {
-      if (!rest(req, res) && !mcp(req, res)) viaExpress(req, res);
+      if (!rest(req, res)) viaExpress(req, res);
     },
     close: async () => void (await oauth?.close()),
   };

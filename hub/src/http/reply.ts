@@ -1,6 +1,7 @@
 /**
- * What every JSON answer of the hub shares, whichever path serves it (Express, or the REST fast path in
- * rest/fast.ts): per-request observation and the mapping of errors to HTTP answers.
+ * What every answer of the hub shares, whichever door serves it: per-request observation, and the one
+ * mapping of the closed error set (errors.ts) to HTTP statuses, `WWW-Authenticate` and `Retry-After`,
+ * REST error bodies, JSON-RPC errors and MCP tool error results.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,7 +10,8 @@ import { DatabaseUnavailableError } from '../db/types.js';
 import { InternalError, ToolError, UnavailableError } from '../errors.js';
 import { errorFields } from '../logger.js';
 import type { HubMetrics } from '../metrics.js';
-import { authenticationChallenge, bearerChallenge } from './challenge.js';
+import { ALL_SCOPES } from '../../../shared/index.js';
+import { toolError, type CallToolResult } from '../../../shared/mcp.js';
 
 /** Where clients find the protected-resource metadata for a resource path. @see RFC 9728 §3.1 */
 export function resourceMetadataUrl(publicUrl: string, resourcePath = ''): string {
@@ -50,6 +52,66 @@ export function clientError(err: unknown): { status: number; message: string } |
   return { status: e.status, message: 'The request could not be read.' };
 }
 
+/**
+ * An error of the closed set (errors.ts) as every door answers it: HTTP status, headers
+ * (`WWW-Authenticate`, `Retry-After`), the stable code, our own message and its details.
+ */
+export interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+export interface ErrorContext {
+  /** Whether the request carried a token: `invalid_token` is said only then. @see RFC 6750 §3.1 */
+  tokenSent: boolean;
+  /** The protected-resource metadata the challenges name. @see RFC 9728 §5.1 */
+  resourceMetadata: string;
+  /**
+   * The scopes the token has, for a step-up challenge that asks for them plus the missing one, so a
+   * client that replaces its scopes on step-up keeps what it had.
+   * @see MCP spec 2025-11-25 basic/authorization "Scope Challenge Handling"
+   */
+  granted?: readonly string[];
+  reqId?: string;
+}
+
+/**
+ * The one mapping from errors to answers. Express's and body-parser's own errors for unreadable
+ * requests get fixed messages (theirs quote the request); anything outside the closed set is a
+ * logged 500 whose text never leaves the hub.
+ */
+export function mapError(deps: Pick<HubDeps, 'logger'>, err: unknown, ctx: ErrorContext): ErrorAnswer {
+  const plain = (status: number, code: string, message: string): ErrorAnswer => ({ status, headers: { 'Cache-Control': 'no-store' }, code, message, details: {} });
+  const type = (err as { type?: string } | undefined)?.type;
+  let e: ToolError;
+  let unreadable: ReturnType<typeof clientError>;
+  if (err instanceof ToolError) e = err;
+  else if (err instanceof DatabaseUnavailableError) e = UnavailableError.of(err);
+  else if (type === 'entity.too.large') return plain(413, 'payload_too_large', 'The request body is too large.');
+  else if (type === 'entity.parse.failed') return plain(400, 'invalid_json', 'The request body is not valid JSON.');
+  else if ((unreadable = clientError(err))) return plain(unreadable.status, 'invalid_request', unreadable.message);
+  else {
+    deps.logger.error({ reqId: ctx.reqId, err: errorFields(err) }, 'unhandled error');
+    e = new InternalError();
+  }
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+  if (e.code === 'invalid_token') {
+    headers['WWW-Authenticate'] = authenticationChallenge(ctx.tokenSent, ctx.resourceMetadata);
+  } else if (e.code === 'insufficient_scope') {
+    const missing = String(e.details.scope);
+    const scope = ctx.granted ? [...new Set([...ctx.granted, missing])].sort().join(' ') : missing;
+    headers['WWW-Authenticate'] = bearerChallenge({ error: 'insufficient_scope', scope, resourceMetadata: ctx.resourceMetadata });
+  } else if (e.code === 'rate_limited') {
+    headers['Retry-After'] = String(e.details.retry_after);
+  } else if (e.code === 'database_unavailable') {
+    headers['Retry-After'] = '5';
+  }
+  return { status: e.status, headers, code: e.code, message: e.message, details: e.details };
+}
+
 /** An error as the JSON API answers it: status, headers and body. */
 export interface ErrorReply {
   status: number;
@@ -57,39 +119,36 @@ export interface ErrorReply {
   body: unknown;
 }
 
-/**
- * The one place that turns errors into HTTP responses for the JSON API (Express's error handler and the
- * fast path both answer with it). Unexpected errors are logged here, without the request.
- */
 /** `resourcePath`: the protected resource the request was for ('/v1' for the REST API), named by challenges. */
 export function errorReply(deps: HubDeps, err: unknown, tokenSent: boolean, reqId: string | undefined, resourcePath = ''): ErrorReply {
-  const plain = (status: number, code: string, message: string): ErrorReply => ({ status, headers: { 'Cache-Control': 'no-store' }, body: { error: { code, message } } });
-  let e: ToolError;
-  let unreadable: ReturnType<typeof clientError>;
-  if (err instanceof ToolError) e = err;
-  else if (err instanceof DatabaseUnavailableError) e = UnavailableError.of(err);
-  else if ((err as { type?: string }).type === 'entity.too.large') return plain(413, 'payload_too_large', 'The request body is too large.');
-  else if ((err as { type?: string }).type === 'entity.parse.failed') return plain(400, 'invalid_json', 'The request body is not valid JSON.');
-  else if ((unreadable = clientError(err))) {
-    // The request itself is unreadable (a path segment that is not valid percent-encoding, a body in a
-    // charset or encoding we do not read): the client's fault, answered without echoing any of it.
-    return plain(unreadable.status, 'invalid_request', unreadable.message);
-  } else {
-    deps.logger.error({ reqId, err: errorFields(err) }, 'unhandled error');
-    e = new InternalError();
-  }
-  const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
-  const metadata = resourceMetadataUrl(deps.config.publicUrl, resourcePath);
-  if (e.code === 'invalid_token') {
-    headers['WWW-Authenticate'] = authenticationChallenge(tokenSent, metadata);
-  } else if (e.code === 'insufficient_scope') {
-    headers['WWW-Authenticate'] = bearerChallenge({ error: 'insufficient_scope', scope: String(e.details.scope), resourceMetadata: metadata });
-  } else if (e.code === 'rate_limited') {
-    headers['Retry-After'] = String(e.details.retry_after);
-  } else if (e.code === 'database_unavailable') {
-    headers['Retry-After'] = '5';
-  }
-  return { status: e.status, headers, body: { error: { code: e.code, message: e.message, ...e.details } } };
+  const a = mapError(deps, err, { tokenSent, reqId, resourceMetadata: resourceMetadataUrl(deps.config.publicUrl, resourcePath) });
+  return { status: a.status, headers: a.headers, body: { error: { code: a.code, message: a.message, ...a.details } } };
+}
+
+/** JSON-RPC error codes the hub answers with. @see JSON-RPC 2.0 §5.1; MCP 2026-07-28 basic/index "Error Codes" */
+export const RPC = {
+  parseError: -32700,
+  invalidRequest: -32600,
+  methodNotFound: -32601,
+  invalidParams: -32602,
+  /** Implementation-defined transport errors, as the SDK's transports use it (auth, origin, size, rate). */
+  server: -32000,
+} as const;
+
+/**
+ * The same answer as a JSON-RPC error response. `id` is left out when there is no request to answer:
+ * 2026-07-28 allows only a string or an integer there, never null.
+ */
+export function rpcErrorBody(a: Pick<ErrorAnswer, 'status' | 'code' | 'message'>, id?: string | number): unknown {
+  const rpcCode = a.code === 'invalid_json' ? RPC.parseError : RPC.server;
+  const error = { code: rpcCode, message: a.message, data: { code: a.code } };
+  return id === undefined ? { jsonrpc: '2.0', error } : { jsonrpc: '2.0', id, error };
+}
+
+/** The same answer as an MCP tool error result (`isError`), for errors raised inside a tool call. */
+export function toolErrorResult(deps: Pick<HubDeps, 'logger'>, err: unknown): CallToolResult {
+  const a = mapError(deps, err, { tokenSent: true, resourceMetadata: '' });
+  return toolError(a.code, a.message);
 }
 
 /**
@@ -131,4 +190,38 @@ export async function readJson(req: IncomingMessage): Promise<{ value: unknown }
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `WWW-Authenticate: Bearer …` challenges, every value quoted and escaped.
+ * @see RFC 6750 §3 (error, scope), RFC 9728 §5.1 (resource_metadata)
+ */
+export interface BearerChallenge {
+  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  errorDescription?: string;
+  scope?: string;
+  resourceMetadata?: string;
+}
+
+const quote = (v: string) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\r\n]/g, ' ')}"`;
+
+export function bearerChallenge(c: BearerChallenge): string {
+  const params: [string, string | undefined][] = [
+    ['realm', 'monsys'],
+    ['error', c.error],
+    ['error_description', c.errorDescription],
+    ['scope', c.scope],
+    ['resource_metadata', c.resourceMetadata],
+  ];
+  return 'Bearer ' + params.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${quote(v!)}`).join(', ');
+}
+
+/**
+ * The 401 challenge: `invalid_token` only when a token was presented (RFC 6750 §3.1), and the scopes a
+ * connection asks for, so a client can authorize without a second round trip (MCP authorization,
+ * "Scope Selection Strategy": the challenge's scope comes first). The user may still leave the write
+ * scope out at consent.
+ */
+export function authenticationChallenge(tokenSent: boolean, resourceMetadata: string): string {
+  return bearerChallenge({ error: tokenSent ? 'invalid_token' : undefined, scope: ALL_SCOPES.join(' '), resourceMetadata });
 }

@@ -1,26 +1,49 @@
 /**
- * HTTP-level pieces of the MCP endpoint: JSON-RPC error responses, the Origin check, Accept
- * normalisation and the header value decoding of the 2026-07-28 transport.
+ * HTTP-level pieces of the MCP endpoint: the Origin check, Accept normalisation, and the hand-over
+ * between Express and the SDK's web-standard Request/Response.
  * Error messages are fixed templates: no token, header or argument value is ever echoed.
  */
 import type express from 'express';
-import { RPC } from './tools.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import { RPC } from '../http/reply.js';
 
-export interface RpcErrorOptions {
-  /** The request's id; left out of the reply when there is none (2026-07-28 allows only a string or an integer). */
-  id?: string | number;
-  data?: unknown;
-  headers?: Record<string, string>;
+/** A JSON-RPC error with no request to answer (origin, method, a notification), with an HTTP status. @see JSON-RPC 2.0 §5 */
+export function sendRpcError(res: express.Response, status: number, message: string, headers: Record<string, string> = {}, code: number = RPC.server): void {
+  res.status(status).set({ 'Cache-Control': 'no-store', ...headers }).json({ jsonrpc: '2.0', error: { code, message } });
 }
 
-/** Sends a JSON-RPC error response with an HTTP status. @see JSON-RPC 2.0 §5 */
-export function sendRpcError(res: express.Response, status: number, code: number, message: string, o: RpcErrorOptions = {}): void {
-  const error: { code: number; message: string; data?: unknown } = { code, message };
-  if (o.data !== undefined) error.data = o.data;
-  res
-    .status(status)
-    .set({ 'Cache-Control': 'no-store', ...o.headers })
-    .json(o.id === undefined ? { jsonrpc: '2.0', error } : { jsonrpc: '2.0', id: o.id, error });
+/** The id of a JSON-RPC request body when it is a valid one (a string or an integer); otherwise undefined. */
+export function requestIdOf(body: unknown): string | number | undefined {
+  const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id)) ? id : undefined;
+}
+
+/** The 2025 revisions the SDK's Streamable HTTP transport serves. */
+export const LEGACY_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < '2026-07-28');
+
+/**
+ * Whether a 2025-style request (no per-request envelope) names, in `MCP-Protocol-Version`, a
+ * revision the legacy transport does not serve. The SDK's legacy transport answers that with a bare
+ * -32000 and no request id; its strict modern handler answers the revision's
+ * UnsupportedProtocolVersionError (-32022, what is supported, the request's id), so such requests go there.
+ * @see MCP spec 2026-07-28 basic/versioning
+ */
+export function unservedVersion(req: express.Request): boolean {
+  const version = req.get('mcp-protocol-version');
+  return version !== undefined && !LEGACY_VERSIONS.includes(version);
+}
+
+/**
+ * A 2026-07-28 notification whose `Mcp-Method` header is missing or differs from its method. The
+ * header is required on every POST, notifications included, but the SDK (2.4) checks it on requests
+ * only; the error is the one it answers for requests.
+ * @see MCP spec 2026-07-28 basic/transports/streamable-http "Standard Headers"
+ */
+export function notificationHeaderMismatch(req: express.Request, body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || 'id' in body) return false;
+  const method = (body as { method?: unknown }).method;
+  const version = req.get('mcp-protocol-version');
+  return typeof method === 'string' && version !== undefined && !LEGACY_VERSIONS.includes(version) && req.get('mcp-method') !== method;
 }
 
 /** The origins allowed to call the endpoint from a browser: the hub's own and the configured ones. */
@@ -45,9 +68,7 @@ export function allowedOrigins(publicUrl: string, configured: readonly string[])
 export function originGuard(allowed: Set<string>): express.RequestHandler {
   return (req, res, next) => {
     const origin = req.get('origin');
-    if (origin !== undefined && !allowed.has(origin)) {
-      return sendRpcError(res, 403, RPC.server, 'Forbidden: this Origin may not call the monsys MCP endpoint.');
-    }
+    if (origin !== undefined && !allowed.has(origin)) return sendRpcError(res, 403, 'Forbidden: this Origin may not call the monsys MCP endpoint.');
     next();
   };
 }
@@ -65,22 +86,41 @@ export function completeAccept(req: express.Request): void {
   }
 }
 
-const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
-
 /**
- * A header value of the 2026-07-28 transport, with the Base64 sentinel decoded; undefined when the
- * header is absent or malformed.
- * @see MCP spec 2026-07-28, basic/transports/streamable-http "Value Encoding"
+ * Headers the SDK is not given: those of the connection and the already-read body (the body is
+ * handed over parsed), and the token, which the pipeline has verified and the SDK never needs.
  */
-export function decodeMcpHeader(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const m = SENTINEL.exec(value);
-  if (!m) return /^[\x20-\x7e\t]*$/.test(value) ? value : undefined;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  return decoded;
+const NOT_FORWARDED = new Set(['authorization', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'host', 'expect', 'upgrade', 'cookie']);
+
+/** The request as the SDK's web-standard face takes it: method and headers; the body goes as `parsedBody`. */
+export function toWebRequest(req: express.Request, url: string): Request {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || NOT_FORWARDED.has(k)) continue;
+    headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+  }
+  return new Request(url, { method: req.method, headers });
 }
 
-/** Makes a client-sent string safe to put in an error's data (version strings): printable, short. */
-export function sanitizeEcho(value: string): string {
-  return value.replace(/[^\x20-\x7e]/g, '?').slice(0, 40);
+/**
+ * Writes the SDK's answer to the Express response: a JSON body at once, an event stream as it comes.
+ * The SDK (2.4) writes `"id": null` into errors that answer no identifiable request, and echoes an
+ * id that is not one (1.5), which neither revision's schema allows (RequestId is a string or an
+ * integer; the member is optional): such an error is sent without it.
+ * @see MCP spec 2026-07-28 schema.ts JSONRPCErrorResponse
+ */
+export async function sendResponse(res: express.Response, response: Response): Promise<void> {
+  res.status(response.status);
+  response.headers.forEach((v, k) => res.setHeader(k, v));
+  if (!res.hasHeader('cache-control')) res.setHeader('Cache-Control', 'no-store');
+  if (!response.body) return void res.end();
+  const type = response.headers.get('content-type') ?? '';
+  if (response.status >= 400 && type.startsWith('application/json')) {
+    const body = (await response.json()) as { id?: unknown };
+    if (requestIdOf(body) === undefined) delete body.id;
+    return void res.json(body);
+  }
+  if (!type.startsWith('text/event-stream')) return void res.end(Buffer.from(await response.arrayBuffer()));
+  for await (const chunk of response.body) res.write(chunk);
+  res.end();
 }

@@ -1,17 +1,21 @@
-/** Units of the MCP endpoint: descriptors, listing by role, prompts, result digests, header helpers, the rate limiter. */
+/** Units of the MCP endpoint: descriptors, listing by role, prompts, result digests, header helpers, the pipeline's admit step. */
 import { randomUUID } from 'node:crypto';
 import type express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE, ROLES, roleAtLeast, type Role } from '../../../shared/index.js';
 import { PROMPTS, renderPrompt, findPrompt } from '../../../shared/prompts.js';
 import type { Principal } from '../auth/tokens.js';
-import { RateLimitError } from '../errors.js';
+import { InsufficientScopeError, RateLimitError } from '../errors.js';
 import { freshDb, type TestDb } from '../../../test/harness/db.js';
-import { allowedOrigins, completeAccept, decodeMcpHeader, sanitizeEcho } from './http.js';
+import { ProtocolError } from '@modelcontextprotocol/server';
+import { allowedOrigins, completeAccept } from './http.js';
+import { createLogger } from '../logger.js';
 import { loadConfig } from '../config.js';
 import { getPrompt } from './prompts.js';
-import { checkRateLimit } from '../http/rate-limit.js';
-import { callTool, listTools, RpcError, summarize } from './tools.js';
+import { pipeline } from '../pipeline.js';
+import { callTool, listTools, summarize } from './tools.js';
+
+type RpcError = ProtocolError;
 
 const principal = (role: Role, over: Partial<Principal> = {}): Principal => ({
   tokenId: randomUUID(),
@@ -64,12 +68,13 @@ describe('tool results', () => {
   });
 
   it('refuse unknown tools with -32602 without echoing the name, and non-object arguments as isError', async () => {
-    const deps = { db: undefined as never };
-    const err = await callTool(deps, principal('admin'), 'evil <name>', {}).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RpcError);
+    const deps = { logger: createLogger('silent') };
+    const pipe = { invoke: () => Promise.reject(new Error('not reached')) };
+    const err = await callTool(deps, pipe, principal('admin'), 'evil <name>', {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
     expect((err as RpcError).code).toBe(-32602);
     expect((err as RpcError).message).not.toContain('evil');
-    const res = await callTool(deps, principal('admin'), 'monsys_kpi_summary', [1, 2]);
+    const res = await callTool(deps, pipe, principal('admin'), 'monsys_kpi_summary', [1, 2]);
     expect(res).toMatchObject({ isError: true });
   });
 });
@@ -107,13 +112,6 @@ describe('prompts', () => {
 });
 
 describe('HTTP helpers', () => {
-  it('decode the Base64 sentinel of 2026-07-28 header values and refuse control characters', () => {
-    expect(decodeMcpHeader('monsys_kpi_summary')).toBe('monsys_kpi_summary');
-    expect(decodeMcpHeader(`=?base64?${Buffer.from('Hello, 世界').toString('base64')}?=`)).toBe('Hello, 世界');
-    expect(decodeMcpHeader('a\u0001b')).toBeUndefined();
-    expect(decodeMcpHeader(undefined)).toBeUndefined();
-  });
-
   it('complete a JSON-only Accept for the transport, leave others alone', () => {
     const req = (accept?: string) => ({ headers: accept === undefined ? {} : { accept } }) as unknown as express.Request;
     for (const a of [undefined, '*/*', 'application/json']) {
@@ -131,11 +129,6 @@ describe('HTTP helpers', () => {
     expect([...set]).toEqual(['https://api.monsys.ai', 'https://claude.ai']);
   });
 
-  it('echo only short printable version strings', () => {
-    expect(sanitizeEcho('2099-01-01\r\nX: y')).toBe('2099-01-01??X: y');
-    expect(sanitizeEcho('z'.repeat(100))).toHaveLength(40);
-  });
-
   it('read limits from the environment and refuse nonsense', () => {
     expect(loadConfig({}).limits).toEqual({ maxBodyBytes: 65536, perToken: 120, perTenant: 1200, windowSeconds: 60 });
     expect(loadConfig({ MCP_RATE_LIMIT_PER_TOKEN: '7' }).limits.perToken).toBe(7);
@@ -144,41 +137,44 @@ describe('HTTP helpers', () => {
   });
 });
 
-describe('rate limit on the call log (PGlite)', () => {
+describe('the pipeline\u2019s admit step (PGlite)', () => {
   let db: TestDb;
   const tenant = randomUUID();
   const users = [randomUUID(), randomUUID()];
   beforeAll(async () => {
     db = await freshDb('pglite');
     await db.query(`INSERT INTO tenants (id, slug, name, mcp_enabled) VALUES ($1, 'rl', 'RL', true)`, [tenant]);
+    await db.query(`INSERT INTO users (id, email, name) VALUES ($1, 'u0@rl.example', 'U0'), ($2, 'u1@rl.example', 'U1')`, users);
   });
   afterAll(() => db?.close());
+  const pipe = (perToken: number, perTenant: number) => {
+    const config = loadConfig({ MCP_RATE_LIMIT_PER_TOKEN: String(perToken), MCP_RATE_LIMIT_PER_TENANT: String(perTenant) });
+    return pipeline({ db, config, logger: createLogger('silent') }, 'mcp');
+  };
+  const kpi = [{ name: 'monsys_kpi_summary', args: {} }];
 
-  const log = (userId: string, clientId: string | null, secondsAgo: number) =>
-    db.query(
-      `INSERT INTO mcp_call_log (tenant_id, id, called_at, tool_name, door, user_id, actor_email, client_id, args_sha256, duration_ms, result_status)
-       VALUES ($1, $2, now() - make_interval(secs => $3), 'monsys_kpi_summary', 'mcp', $4, 'u@rl.example', $5, $6, 1, 'ok')`,
-      [tenant, randomUUID(), secondsAgo, userId, clientId, 'a'.repeat(64)],
-    );
-
-  it('counts the window per token holder and per tenant, and says when to retry', async () => {
-    const limits = { perToken: 2, perTenant: 3, windowSeconds: 60 };
+  it('budgets calls per token holder and per tenant, and says when to retry', async () => {
+    const p = pipe(2, 3);
     const me = principal('admin', { tenantId: tenant, userId: users[0]!, clientId: 'mcp_a' });
-    await log(users[0]!, 'mcp_a', 50);
-    await log(users[0]!, 'mcp_other', 10); // another client of the same user: its own budget
-    await log(users[0]!, 'mcp_a', 600); // outside the window
-    await expect(checkRateLimit(db, me, 1, limits)).resolves.toBeUndefined();
-    await log(users[0]!, 'mcp_a', 5);
-    const err = await checkRateLimit(db, me, 1, limits).catch((e: unknown) => e);
+    await p.admit(me, kpi);
+    await p.admit(me, kpi);
+    const err = await p.admit(me, kpi).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitError);
-    // The oldest call in the window (50 s ago) leaves it in about 10 s.
-    expect((err as RateLimitError).retryAfterSeconds).toBeGreaterThanOrEqual(9);
-    expect((err as RateLimitError).retryAfterSeconds).toBeLessThanOrEqual(11);
-    // The tenant has 3 calls in the window: a second user is refused by the tenant budget.
+    expect((err as RateLimitError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect((err as RateLimitError).retryAfterSeconds).toBeLessThanOrEqual(60);
+    // Another client of the same user has its own budget; the tenant's third call is its last.
+    await p.admit({ ...me, clientId: 'mcp_other' }, kpi);
     const other = principal('admin', { tenantId: tenant, userId: users[1]!, clientId: 'mcp_a' });
-    await expect(checkRateLimit(db, other, 1, limits)).rejects.toBeInstanceOf(RateLimitError);
-    await expect(checkRateLimit(db, other, 0, limits)).resolves.toBeUndefined();
+    await expect(p.admit(other, kpi)).rejects.toBeInstanceOf(RateLimitError);
     // 0 turns a budget off.
-    await expect(checkRateLimit(db, other, 1, { ...limits, perToken: 0, perTenant: 0 })).resolves.toBeUndefined();
+    await expect(pipe(0, 0).admit(other, kpi)).resolves.toBeUndefined();
+  });
+
+  it('refuses a call whose scope the token lacks before counting it, and records the refusal', async () => {
+    const reader = principal('admin', { tenantId: tenant, userId: users[0]!, clientId: 'mcp_scope', scopes: ['mcp.read'] });
+    const err = await pipe(0, 0).admit(reader, [{ name: 'monsys_acknowledge_detection', args: { detection_id: randomUUID() } }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InsufficientScopeError);
+    const rows = await db.query(`SELECT result_status FROM mcp_call_log WHERE tenant_id = $1 AND client_id = 'mcp_scope'`, [tenant]);
+    expect(rows.rows).toEqual([{ result_status: 'insufficient_scope' }]);
   });
 });

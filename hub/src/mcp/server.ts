@@ -1,17 +1,19 @@
 /**
- * The SDK server for one request (legacy protocol revisions 2024-11-05 … 2025-11-25), built per
- * request for the verified principal so that nothing outlives the HTTP exchange.
+ * The SDK server for one request, built for the verified principal so that nothing outlives the HTTP
+ * exchange. The same factory serves every revision: the SDK's per-request path for 2026-07-28 and its
+ * stateless Streamable HTTP transport for the 2025 revisions (index.ts).
  *
  * The low-level `Server` rather than `McpServer.registerTool`: `McpServer` validates arguments with
  * zod itself and answers with its own wording before our handler runs, whereas every call must go
- * through `invokeTool` (one validation, one set of messages, one mcp_call_log row, also for bad input).
+ * through the pipeline (one validation, one set of messages, one call-log row, also for bad input).
+ * @see MCP spec 2026-07-28 basic/versioning (server/discover), server/tools, server/prompts
  */
 import { createRequire } from 'node:module';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
-import { CallToolRequestSchema, GetPromptRequestSchema, ListPromptsRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Server } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import type { Principal } from '../auth/tokens.js';
-import type { InvokeDeps } from '../services/invoke.js';
+import type { HubDeps } from '../deps.js';
+import type { Pipeline } from '../pipeline.js';
 import { CAPABILITIES, INSTRUCTIONS, promptDescriptors } from '../../../shared/mcp.js';
 import { getPrompt } from './prompts.js';
 import { callTool, listTools } from './tools.js';
@@ -22,15 +24,26 @@ export const SERVER_INFO = { name: 'monsys-hub', title: 'monsys', version: pkg.v
 
 /**
  * One JSON Schema validator for every per-request server: the SDK otherwise builds a new Ajv (with its
- * formats) in each Server's constructor, 0.17 ms of every /mcp request, for elicitation we never use.
+ * formats) in each Server's constructor, for elicitation we never use.
  */
 const VALIDATOR = new AjvJsonSchemaValidator();
 
-export function buildServer(deps: InvokeDeps, principal: Principal): Server {
-  const server = new Server(SERVER_INFO, { capabilities: CAPABILITIES, instructions: INSTRUCTIONS, jsonSchemaValidator: VALIDATOR });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listTools(principal) }));
-  server.setRequestHandler(CallToolRequestSchema, (req) => callTool(deps, principal, req.params.name, req.params.arguments));
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: promptDescriptors() }));
-  server.setRequestHandler(GetPromptRequestSchema, (req) => getPrompt(req.params.name, req.params.arguments));
+/**
+ * Lists may be cached for a minute (2026-07-28 cacheable results). The tool list depends on the
+ * caller's role, so it is private; the prompts and the discovery answer are the same for everyone.
+ */
+const LIST_TTL_MS = 60_000;
+const CACHE_HINTS = {
+  'server/discover': { ttlMs: LIST_TTL_MS, cacheScope: 'public' },
+  'tools/list': { ttlMs: LIST_TTL_MS, cacheScope: 'private' },
+  'prompts/list': { ttlMs: LIST_TTL_MS, cacheScope: 'public' },
+} as const;
+
+export function buildServer(deps: Pick<HubDeps, 'logger'>, pipe: Pick<Pipeline, 'invoke'>, principal: Principal): Server {
+  const server = new Server(SERVER_INFO, { capabilities: CAPABILITIES, instructions: INSTRUCTIONS, jsonSchemaValidator: VALIDATOR, cacheHints: CACHE_HINTS });
+  server.setRequestHandler('tools/list', () => ({ tools: listTools(principal) }) as never);
+  server.setRequestHandler('tools/call', (req) => callTool(deps, pipe, principal, req.params.name, req.params.arguments) as never);
+  server.setRequestHandler('prompts/list', () => ({ prompts: promptDescriptors() }));
+  server.setRequestHandler('prompts/get', (req) => getPrompt(req.params.name, req.params.arguments) as never);
   return server;
 }

@@ -1,40 +1,17 @@
 /**
- * The MCP face of the catalogue: tool descriptors generated from `shared/` and the mapping of
- * `invokeTool` outcomes to `tools/call` results. Both protocol eras (the SDK's legacy path and
- * the 2026-07-28 path in modern.ts) call these, so they cannot differ.
- * @see MCP spec 2025-06-18 / 2025-11-25, server/tools
+ * The MCP face of the catalogue: tool descriptors generated from `shared/`, and `tools/call` answered
+ * through the pipeline. Every protocol revision the SDK serves reaches these through server.ts.
+ * @see MCP spec 2025-06-18 / 2025-11-25 / 2026-07-28, server/tools
  */
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { findTool, roleAtLeast } from '../../../shared/index.js';
 import type { Principal } from '../auth/tokens.js';
-import { INTERNAL_ERROR_MESSAGE, ToolError } from '../errors.js';
-import { invokeTool, type InvokeDeps } from '../services/invoke.js';
+import type { HubDeps } from '../deps.js';
+import { toolErrorResult } from '../http/reply.js';
+import type { Pipeline } from '../pipeline.js';
 import { toolDescriptors, toolError, toolSuccess, type CallToolResult, type McpTool } from '../../../shared/mcp.js';
 
 export { summarize, type CallToolResult, type McpTool } from '../../../shared/mcp.js';
-
-/** A JSON-RPC error raised by a handler; the SDK's Protocol and modern.ts both send `code` and `message` as given. */
-export class RpcError extends Error {
-  override name = 'RpcError';
-  constructor(
-    readonly code: number,
-    message: string,
-    readonly data?: unknown,
-  ) {
-    super(message);
-  }
-}
-
-/** JSON-RPC codes we use. @see JSON-RPC 2.0 §5.1; MCP 2026-07-28 basic/index "Error Codes" */
-export const RPC = {
-  parseError: -32700,
-  invalidRequest: -32600,
-  methodNotFound: -32601,
-  invalidParams: -32602,
-  /** Implementation-defined transport errors, as the SDK's transport uses it (auth, origin, size, rate). */
-  server: -32000,
-  headerMismatch: -32020,
-  unsupportedProtocolVersion: -32022,
-} as const;
 
 /**
  * The tools listed to a caller. A tool is listed when the user's role may use it: if the token lacks
@@ -47,23 +24,20 @@ export function listTools(principal: Principal): McpTool[] {
 }
 
 /**
- * One `tools/call`: through `invokeTool` (scope, role, validation, the service, the mcp_call_log row
- * with the token's OAuth client id). Tool errors become `isError` results carrying our own message
- * template; an unknown tool is a JSON-RPC error (-32602), as the tools spec prescribes.
+ * One admitted `tools/call` (the door ran the pipeline's admit step): the pipeline's invoke step,
+ * its outcome as a result. Tool errors become `isError` results carrying our own message template;
+ * an unknown tool is a JSON-RPC error (-32602), as the tools spec prescribes.
  */
-export async function callTool(deps: InvokeDeps, principal: Principal, name: unknown, args: unknown): Promise<CallToolResult> {
+export async function callTool(deps: Pick<HubDeps, 'logger'>, pipe: Pick<Pipeline, 'invoke'>, principal: Principal, name: unknown, args: unknown): Promise<CallToolResult> {
   const tool = typeof name === 'string' ? findTool(name) : undefined;
   // The name is not echoed: it is caller-controlled text.
-  if (!tool) throw new RpcError(RPC.invalidParams, 'Unknown tool. Call tools/list for the tools this connector offers.');
+  if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Unknown tool. Call tools/list for the tools this connector offers.');
   if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))) {
     return toolError('invalid_argument', `Invalid arguments for ${tool.name}: "arguments" must be an object.`);
   }
   try {
-    const output = (await invokeTool(deps, principal, tool.name, args ?? {}, 'mcp')) as Record<string, unknown>;
-    return toolSuccess(tool, output);
+    return toolSuccess(tool, (await pipe.invoke(principal, tool.name, args ?? {})) as Record<string, unknown>);
   } catch (err) {
-    // invokeTool maps everything to ToolError (our templates); anything else is a bug, reported without its text.
-    if (err instanceof ToolError) return toolError(err.code, err.message);
-    return toolError('internal_error', INTERNAL_ERROR_MESSAGE);
+    return toolErrorResult(deps, err);
   }
 }

@@ -15,9 +15,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { CATALOGUE, type CatalogueTool } from '../../../shared/index.js';
 import { errorReply, observeRequest, plainJsonBody, readJson, sendJson } from '../http/reply.js';
-import { authenticate, doorAudiences } from '../auth/bearer.js';
 import type { HubDeps } from '../deps.js';
 import type { HubMetrics } from '../metrics.js';
+import { pipeline } from '../pipeline.js';
 import { answerRoute, REST_BODY_LIMIT_BYTES } from './router.js';
 
 /** Off only in the test that compares this path with Express's, which also reads how many it served. */
@@ -51,7 +51,7 @@ function match(method: string, pathname: string): { tool: CatalogueTool; params:
 }
 
 export function fastRest(deps: HubDeps, metrics: HubMetrics): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const audiences = doorAudiences(deps.config.publicUrl, 'rest');
+  const pipe = pipeline(deps, 'rest');
   return (req, res) => {
     const { method, url, headers: h } = req;
     if (!restFastPath.enabled || (method !== 'GET' && method !== 'POST') || !url?.startsWith('/v1/')) return false;
@@ -68,7 +68,7 @@ export function fastRest(deps: HubDeps, metrics: HubMetrics): (req: IncomingMess
         // URIError (answered 400) before the token is looked at.
         const params: Record<string, string> = {};
         for (const [k, v] of Object.entries(found.params)) params[k] = decodeURIComponent(v);
-        const principal = await authenticate(deps.db, h.authorization, audiences);
+        const principal = await pipe.authenticate(h.authorization);
         // The token before the body, as router.ts: an unauthenticated caller learns nothing from it.
         let body: unknown;
         if (method === 'POST') {
