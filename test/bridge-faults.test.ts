@@ -466,7 +466,8 @@ async function oauthPair(): Promise<{ client_id: string; access_token: string; r
   const reg = await fetch(`${hub.url}/mcp/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'scan', redirect_uris: [redirectUri] }) });
   const clientId = ((await reg.json()) as { client_id: string }).client_id;
   const verifier = randomBytes(32).toString('base64url');
-  const q = new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', state: 's', code_challenge_method: 'S256', code_challenge: createHash('sha256').update(verifier).digest('base64url') });
+  // For the REST API, the bridge's door (and the resource its refresh asks for).
+  const q = new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', state: 's', code_challenge_method: 'S256', code_challenge: createHash('sha256').update(verifier).digest('base64url'), resource: `${hub.url}/v1` });
   const agent = new FormAgent(hub.url);
   let page = await agent.go(`/mcp/oauth/authorize?${q}`);
   const login = formOf(page.html);

@@ -74,9 +74,10 @@ async function register(): Promise<string> {
 }
 
 /** Step 2's URL, in the product page's parameter order. */
+/** For the REST API (resource /v1): these flows check their tokens there, and a token is good only at its door. */
 function authorizeUrl(clientId: string, challenge: string, scope = 'mcp.read mcp.acknowledge', state?: string): string {
   return (
-    `${hub.url}/mcp/oauth/authorize?client_id=${clientId}&redirect_uri=${REDIRECT}&response_type=code` +
+    `${hub.url}/mcp/oauth/authorize?client_id=${clientId}&redirect_uri=${REDIRECT}&response_type=code&resource=${encodeURIComponent(`${hub.url}/v1`)}` +
     `&code_challenge=${challenge}&code_challenge_method=S256&scope=${encodeURIComponent(scope)}${state ? `&state=${state}` : ''}`
   );
 }

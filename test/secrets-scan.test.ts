@@ -18,6 +18,7 @@ import { createLogger } from '../hub/src/logger.js';
 import { DEMO_ACCOUNTS, seedDemo } from '../hub/src/seed/index.js';
 import { startHub, type RunningHub } from '../hub/src/server.js';
 import { FormAgent, formOf } from './harness/browser.js';
+import { oauthFlow } from './harness/oauth-flow.js';
 import { freshDb, type TestDb } from './harness/db.js';
 import { verifies } from './harness/verifies.js';
 
@@ -51,6 +52,8 @@ describe('headers, and no raw token or tool argument in the database or the logs
   const secrets: { label: string; value: string }[] = [];
   let staticToken: string;
   let oauthToken: string;
+  /** The OAuth token for the REST API (oauthToken is for /mcp). */
+  let oauthRestToken: string;
   let agentId: string;
   let detectionIds: string[];
   const NOTE = canary('ack note (stored by design)');
@@ -139,6 +142,10 @@ describe('headers, and no raw token or tool argument in the database or the logs
     oauthToken = t.access_token;
     secrets.push({ label: 'access token (OAuth)', value: t.access_token }, { label: 'authorization code', value: code! }, { label: 'PKCE verifier', value: verifier });
     if (t.refresh_token) secrets.push({ label: 'refresh token', value: t.refresh_token });
+    // A token is good at the door it was issued for: one more, for the REST API.
+    const forRest = await oauthFlow(() => hub.url, ADMIN).tokensFor({ clientId, redirectUri, resource: `${hub.url}/v1` });
+    oauthRestToken = forRest.access_token as string;
+    secrets.push({ label: 'access token (OAuth, REST)', value: oauthRestToken }, { label: 'refresh token (REST)', value: forRest.refresh_token as string });
     // Session cookies are secrets; the interaction cookie only repeats the interaction id that is in the page's URL anyway.
     for (const [name, c] of agent.jar) if (c.length >= 16 && !/interaction/.test(name)) secrets.push({ label: `session cookie ${name}`, value: c });
 
@@ -190,10 +197,10 @@ describe('headers, and no raw token or tool argument in the database or the logs
     };
 
     for (const tool of CATALOGUE) {
-      for (const token of [staticToken, oauthToken]) {
-        const rest = await restCall(token, tool, valid[tool.name]());
+      for (const [restToken, mcpToken] of [[staticToken, staticToken], [oauthRestToken, oauthToken]]) {
+        const rest = await restCall(restToken!, tool, valid[tool.name]());
         expect(rest.status, `${tool.name} over REST`).toBe(200);
-        const mcp = await mcpCall(token, tool.name, valid[tool.name]());
+        const mcp = await mcpCall(mcpToken!, tool.name, valid[tool.name]());
         expect(mcp.result.isError, `${tool.name} over /mcp: ${mcp.result.content[0]?.text}`).toBeFalsy();
       }
       // Invalid: a canary as an unknown key and as its value, and (for routes with an id) in the path.

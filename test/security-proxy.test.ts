@@ -48,6 +48,7 @@ describe('behind nginx appending X-Forwarded-For, with TRUST_PROXY=true as docs/
     );
     expect(statuses.filter((s) => s === 201)).toHaveLength(120);
     expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+    expect(statuses.filter((s) => s !== 201 && s !== 429), 'answers that are neither').toEqual([]);
   }, 60_000);
 
   it('finding 9: /metrics through the same-host proxy is refused, though the proxy connects from loopback', async () => {

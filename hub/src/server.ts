@@ -6,6 +6,7 @@ import type { HubConfig } from './config.js';
 import { migrate, openDb, type Db } from './db/index.js';
 import { createLogger, errorFields, type Logger } from './logger.js';
 import { adminSocketPath, serveAdminSocket } from './db/admin-socket.js';
+import { DatabaseUnavailableError } from './db/types.js';
 
 export interface RunningHub {
   /** The public URL (the OAuth issuer, what clients use). */
@@ -37,7 +38,9 @@ export async function startHub(config: HubConfig, options: { db?: Db; logger?: L
     config,
     logger,
     onInternalError: (err, tool) => logger.error({ tool, err: errorFields(err) }, 'tool failed'),
-    onCallLogFailure: (err, tool) => logger.error({ tool, err: errorFields(err) }, 'call log row not written; the call was answered with an error'),
+    // An outage is logged once by the database layer; anything else losing a row is an error.
+    onCallLogFailure: (err, tool) =>
+      logger[err instanceof DatabaseUnavailableError ? 'warn' : 'error']({ tool, err: errorFields(err) }, 'call log row not written; the call was answered with an error'),
   });
   server.on('request', handler);
   // The embedded database is this process's alone: the CLI reaches it through a local socket.

@@ -107,7 +107,7 @@ master_process on;
 worker_processes 1;
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
-events { worker_connections 256; }
+events { worker_connections 1024; }
 http {
   access_log ${join(dir, 'access.log')};
   client_body_temp_path ${join(dir, 'body')};

@@ -1,14 +1,13 @@
 /**
  * The REST API under /v1: one route per catalogue tool, derived from its `route` field, and one per
- * REST-only operation (rest/operations.ts). Each route is authenticate → (JSON body) → the pipeline
- * (services/invoke.ts) → JSON; errors go to the app's error handler.
+ * REST-only operation (rest/operations.ts). Each route is the pipeline (pipeline.ts: authenticate →
+ * (JSON body) → admit → invoke) → JSON; errors go to the app's error handler.
  */
 import express from 'express';
 import { CATALOGUE, type CatalogueTool } from '../../../shared/index.js';
-import { authenticate, doorAudiences } from '../auth/bearer.js';
-import { invokeOperation, invokeTool } from '../services/invoke.js';
+import { invokeOperation } from '../services/invoke.js';
 import { REST_OPERATIONS, type RestOperation } from './operations.js';
-import { checkRateLimit } from '../http/rate-limit.js';
+import { pipeline } from '../pipeline.js';
 import type { HubDeps } from '../deps.js';
 import type { Principal } from '../auth/tokens.js';
 
@@ -18,14 +17,14 @@ export const REST_BODY_LIMIT_BYTES = 32 * 1024;
 export function restRouter(deps: HubDeps): express.Router {
   const router = express.Router();
   const json = express.json({ limit: REST_BODY_LIMIT_BYTES });
-  const audiences = doorAudiences(deps.config.publicUrl, 'rest');
+  const rest = pipeline(deps, 'rest');
   for (const tool of [...CATALOGUE, ...REST_OPERATIONS]) {
     const path = tool.route.path.replace(/^\/v1/, '') || '/';
     const method = tool.route.method === 'GET' ? 'get' : 'post';
     // The token before the body: an unauthenticated caller learns nothing from parse or size errors.
     const authenticated: express.RequestHandler = async (req, res, next) => {
       res.locals.route = tool.route.path;
-      res.locals.principal = await authenticate(deps.db, req.get('authorization'), audiences);
+      res.locals.principal = await rest.authenticate(req.get('authorization'));
       next();
     };
     const handle: express.RequestHandler = async (req, res) => {
@@ -52,7 +51,8 @@ export async function answerRoute(
   params: Record<string, unknown>,
 ): Promise<unknown> {
   const fields = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-  await checkRateLimit(deps.db, principal, 1, deps.config.limits);
   const args = { ...query, ...fields, ...params };
-  return 'handler' in tool ? invokeOperation(deps, principal, tool, tool.handler, args, 'rest') : invokeTool(deps, principal, tool.name, args, 'rest');
+  const rest = pipeline(deps, 'rest');
+  await rest.admit(principal, [{ name: tool.name, args }]);
+  return 'handler' in tool ? invokeOperation(deps, principal, tool, tool.handler, args, 'rest') : rest.invoke(principal, tool.name, args);
 }

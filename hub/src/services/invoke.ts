@@ -123,7 +123,9 @@ export async function invokeOperation(
   } catch (err) {
     deps.onCallLogFailure?.(err, op.name);
     // A call that already failed keeps its own error; one that did its work is not answered as a success.
-    throw failure ?? new CallNotRecordedError(!op.readOnly);
+    // With the database gone, that is the outage's answer (a change may or may not have been stored).
+    if (failure) throw failure;
+    throw err instanceof DatabaseUnavailableError ? new UnavailableError(!op.readOnly) : new CallNotRecordedError(!op.readOnly);
   }
   if (failure) throw failure;
   return result;
