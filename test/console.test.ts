@@ -317,6 +317,22 @@ describe('the connector console in Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('gives the landing page, sign-in, second-factor and 404 pages the same look, accessible at both widths', async () => {
+    const page = await browser.context.newPage();
+    await browser.context.clearCookies();
+    for (const [name, path] of [['landing', '/'], ['sign-in', '/login'], ['not-found', '/no/such/page']] as const) {
+      const res = await page.goto(`${hub.url}${path}`);
+      expect(res!.status(), name).toBe(name === 'not-found' ? 404 : 200);
+      expect(await page.locator('link[rel=stylesheet][href="/assets/monsys.css"]').count(), name).toBe(1);
+      await check(page, name);
+    }
+    expect(await page.textContent('h1')).toBe('Page not found');
+    // A program asking for JSON gets JSON.
+    const json = await fetch(`${hub.url}/no/such/page`, { headers: { accept: 'application/json' } });
+    expect([json.status, ((await json.json()) as { error: { code: string } }).error.code]).toEqual([404, 'not_found']);
+    await page.close();
+  }, 60_000);
+
   it('serves one stylesheet under a CSP without inline styles or scripts', async () => {
     const css = await fetch(`${hub.url}/assets/monsys.css`);
     expect(css.headers.get('content-type')).toContain('text/css');

@@ -11,6 +11,8 @@ import { restRouter } from './rest/router.js';
 import { createMetrics } from './metrics.js';
 import { fastRest } from './rest/fast.js';
 import { errorReply, observeRequest } from './http/reply.js';
+import { notFoundPage } from './console/views.js';
+import { pageHeaders } from './oauth/pages.js';
 
 export async function createApp(
   deps: HubDeps,
@@ -57,6 +59,11 @@ export async function createApp(
 
   app.use('/v1', (_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such API route.' } });
+  });
+  // Anything else: a page for a browser (in the hub's look, under its CSP), JSON for a program.
+  app.use((req, res) => {
+    if (req.accepts(['json', 'html']) === 'html') return void res.status(404).set(pageHeaders()).type('html').send(notFoundPage());
+    res.status(404).json({ error: { code: 'not_found', message: 'Nothing is served at this address.' } });
   });
 
   app.use(errorHandler(deps));

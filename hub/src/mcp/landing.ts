@@ -2,17 +2,15 @@
  * What a browser sees at the hub's root. The root is also an MCP endpoint (the product page tells
  * users to enter the bare hub URL as the connector URL), so only a plain page view gets HTML.
  */
-import { createHash } from 'node:crypto';
 import { CATALOGUE } from '../../../shared/index.js';
-
-const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}';
+import { STYLESHEET_PATH } from '../web/style.js';
 
 /**
- * The page's headers: no script, no frame (clickjacking), its one stylesheet allowed by hash, never
+ * The page's headers: no script, no frame (clickjacking), the hub's one stylesheet, never
  * sniffed as another type. @see CSP Level 3 (frame-ancestors); RFC 7034 (X-Frame-Options, for old browsers)
  */
 export const LANDING_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`,
+  'Content-Security-Policy': `default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`,
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
   'Cache-Control': 'no-cache',
@@ -28,16 +26,18 @@ export function landingPage(publicUrl: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>monsys MCP connector</title>
-<style>${STYLE}</style>
+<link rel="stylesheet" href="${STYLESHEET_PATH}">
 </head>
 <body>
+<main class="narrow"><p><a class="mark" href="/">monsys</a></p><div class="card">
 <h1>monsys MCP connector</h1>
 <p>This is the monsys hub: a Model Context Protocol server that lets Claude read your tenant&#39;s fleet security data
 (${CATALOGUE.length} tools, read-mostly; the only write is acknowledging a detection).</p>
 <p>To connect: in Claude open <strong>Settings &rarr; Connectors &rarr; Add custom connector</strong> and enter
 <code>${url}</code> as the URL. Claude discovers sign-in through
 <a href="${url}/.well-known/oauth-protected-resource">${url}/.well-known/oauth-protected-resource</a>.</p>
-<p>The connector is opt-in per tenant; a tenant admin enables it in the monsys dashboard.</p>
+<p>The connector is opt-in per tenant; a tenant admin enables it in the <a href="/console">connector console</a>.</p>
+</div></main>
 </body>
 </html>
 `;
