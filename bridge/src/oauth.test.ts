@@ -35,9 +35,9 @@ function authorizationServer(o: { tokenError?: string; noResourceMetadata?: bool
   let n = 0;
   mock.use(
     http.get(/^http:\/\/127\.0\.0\.1:\d+\/callback/, () => passthrough()),
-    // RFC 9728 §3.1: the metadata of the resource `${HUB}/mcp` lives at the well-known path with /mcp appended.
-    http.get(`${HUB}/.well-known/oauth-protected-resource/mcp`, () =>
-      o.noResourceMetadata ? HttpResponse.json({ error: 'not_found' }, { status: 404 }) : HttpResponse.json({ resource: `${HUB}/mcp`, authorization_servers: [HUB] }),
+    // RFC 9728 §3.1: the metadata of the resource `${HUB}/v1` (the REST API, the bridge's door) lives at the well-known path with /v1 appended.
+    http.get(`${HUB}/.well-known/oauth-protected-resource/v1`, () =>
+      o.noResourceMetadata ? HttpResponse.json({ error: 'not_found' }, { status: 404 }) : HttpResponse.json({ resource: `${HUB}/v1`, authorization_servers: [HUB] }),
     ),
     http.get(`${HUB}/.well-known/oauth-authorization-server`, () =>
       HttpResponse.json({
@@ -140,7 +140,7 @@ describe('login', () => {
   it('finds the authorization server through the protected resource metadata (RFC 9728), or takes the hub as issuer without it', async () => {
     const AS = 'https://login.monsys.test/tenant-auth';
     mock.use(
-      http.get(`${HUB}/.well-known/oauth-protected-resource/mcp`, () => HttpResponse.json({ resource: `${HUB}/mcp`, authorization_servers: [AS] })),
+      http.get(`${HUB}/.well-known/oauth-protected-resource/v1`, () => HttpResponse.json({ resource: `${HUB}/v1`, authorization_servers: [AS] })),
       http.get('https://login.monsys.test/.well-known/oauth-authorization-server/tenant-auth', () =>
         HttpResponse.json({ issuer: AS, authorization_endpoint: `${AS}/authorize`, token_endpoint: `${AS}/token`, registration_endpoint: `${AS}/register`, code_challenge_methods_supported: ['S256'] }),
       ),
@@ -159,7 +159,7 @@ describe('login', () => {
   });
 
   it('refuses an authorization server without https named by the resource metadata', async () => {
-    mock.use(http.get(`${HUB}/.well-known/oauth-protected-resource/mcp`, () => HttpResponse.json({ resource: `${HUB}/mcp`, authorization_servers: ['http://evil.test'] })));
+    mock.use(http.get(`${HUB}/.well-known/oauth-protected-resource/v1`, () => HttpResponse.json({ resource: `${HUB}/v1`, authorization_servers: ['http://evil.test'] })));
     await expect(login({ hub: HUB, profile: 'acme', scopes: ['mcp.read'], state, timeoutMs: 300 })).rejects.toThrow(/names an authorization server without https \(http:\/\/evil\.test\)/);
   });
 
