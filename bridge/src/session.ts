@@ -3,6 +3,7 @@
  * shortly before it expires or once after a 401, and writes the rotated pair back.
  */
 import { BridgeError } from './errors.js';
+import { drain, hubFetch } from './http.js';
 import { debug } from './log.js';
 import { loginCommand } from './names.js';
 import { refresh as refreshTokens } from './oauth.js';
@@ -47,6 +48,16 @@ export class Session {
     const t = await this.stored();
     if (t.expires_at - EXPIRY_MARGIN_S > Date.now() / 1000) return t.access_token;
     return (await this.refresh(t.access_token)).access_token;
+  }
+
+  /** A GET of the hub with this session's token; a token the hub refuses (401) is refreshed once and the GET repeated. */
+  async get(url: string, timeoutMs = 10_000): Promise<Response> {
+    const access = await this.accessToken();
+    const r = await hubFetch(url, { headers: { Authorization: `Bearer ${access}` }, timeoutMs });
+    if (r.status !== 401) return r;
+    await drain(r);
+    const fresh = (await this.refresh(access)).access_token;
+    return hubFetch(url, { headers: { Authorization: `Bearer ${fresh}` }, timeoutMs });
   }
 
   /**

@@ -7,7 +7,7 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { readServer, type ServerEntry } from '../claude-config.js';
 import { BridgeError } from '../errors.js';
-import { drain, hubFetch } from '../http.js';
+import { drain } from '../http.js';
 import { bridgeCommand, loginCommand, serverEntryName } from '../names.js';
 import { discover } from '../oauth.js';
 import { claudeConfigPath } from '../paths.js';
@@ -149,13 +149,7 @@ export function checkScopes(ctx: Context, token: StoredToken): Check {
 async function checkTenant(ctx: Context): Promise<Check> {
   const session = new Session(ctx.hub, ctx.profile, ctx.store, ctx.fileStore);
   try {
-    let access = await session.accessToken();
-    let r = await hubFetch(`${ctx.hub}/v1/kpi-summary`, { headers: { Authorization: `Bearer ${access}` }, timeoutMs: 10_000 });
-    if (r.status === 401) {
-      await drain(r);
-      access = (await session.refresh(access)).access_token;
-      r = await hubFetch(`${ctx.hub}/v1/kpi-summary`, { headers: { Authorization: `Bearer ${access}` }, timeoutMs: 10_000 });
-    }
+    const r = await session.get(`${ctx.hub}/v1/kpi-summary`);
     if (r.status === 401) {
       await drain(r);
       return { name: 'tenant', status: 'fail', detail: 'the hub no longer accepts this sign-in (expired or revoked)', fix: `Sign in again: ${loginCommand(ctx.hub, ctx.profile, { fileStore: ctx.fileStore, tenant: ctx.tenant })}` };

@@ -29,13 +29,7 @@ async function probe(ctx: Context, token: StoredToken | undefined): Promise<Pick
       return { hub_answers: r.ok, tenant: null, problem: r.ok ? null : `The hub answered HTTP ${r.status} on /healthz.` };
     }
     const session = new Session(ctx.hub, ctx.profile, ctx.store, ctx.fileStore);
-    let access = await session.accessToken();
-    let r = await hubFetch(`${ctx.hub}/v1/kpi-summary`, { headers: { Authorization: `Bearer ${access}` }, timeoutMs: 10_000 });
-    if (r.status === 401) {
-      await drain(r);
-      access = (await session.refresh(access)).access_token;
-      r = await hubFetch(`${ctx.hub}/v1/kpi-summary`, { headers: { Authorization: `Bearer ${access}` }, timeoutMs: 10_000 });
-    }
+    const r = await session.get(`${ctx.hub}/v1/kpi-summary`);
     const body = (await r.json().catch(() => ({}))) as { tenant?: unknown; error?: { message?: unknown } };
     if (r.status === 401) return { hub_answers: true, tenant: null, problem: session.reauthMessage('The hub no longer accepts this sign-in.') };
     if (!r.ok) return { hub_answers: true, tenant: null, problem: typeof body.error?.message === 'string' ? body.error.message : `The hub answered HTTP ${r.status}.` };
