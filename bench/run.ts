@@ -3,7 +3,7 @@
  * `npm run bench -- --quick` is the smoke run (demo size, short loads; CI runs it).
  * Results: a table on stdout and JSON under bench/results/. See docs/performance.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { migrate } from '../hub/src/db/migrate.js';
 import { openPg } from '../hub/src/db/pg.js';
 import { HANDLERS } from '../hub/src/services/index.js';
 import { computeTrust } from '../hub/src/services/trust.js';
-import { seedDemo } from '../hub/src/seed/index.js';
+import { DEMO_ACCOUNTS, seedDemo } from '../hub/src/seed/index.js';
 import { ROOT } from '../test/harness/paths.js';
 import { benchBridge, type BridgeResult } from './bridge.js';
 import { explainAll, type PlanReport } from './explain.js';
@@ -327,8 +327,16 @@ async function benchSize(size: Size) {
 async function benchPglite() {
   // The hub on its embedded database at demo size, for comparison with PostgreSQL.
   const dir = join(ROOT, '.scratch', `bench-pglite-${process.pid}`);
-  const hub = await startProcess(['hub/src/main.ts', 'start', '--port', '0'], { DATA_DIR: dir, LOG_LEVEL: 'warn', MCP_RATE_LIMIT_PER_TOKEN: '0', MCP_RATE_LIMIT_PER_TENANT: '0' }, /Bearer (mat_[A-Za-z0-9_-]{43})" (http:\/\/\S+)\/v1\/kpi-summary/);
-  const [, token, base] = hub.match as unknown as [string, string, string];
+  const env = { DATA_DIR: dir, LOG_LEVEL: 'warn', MCP_RATE_LIMIT_PER_TOKEN: '0', MCP_RATE_LIMIT_PER_TENANT: '0' };
+  const hub = await startProcess(['hub/src/main.ts', 'start', '--port', '0'], env, /listening on (http:\/\/\S+)/);
+  const [, base] = hub.match as unknown as [string, string];
+  // The banner prints no token (it would stay in scrollback): mint one through the running hub's admin socket.
+  const demo = DEMO_ACCOUNTS[0]!;
+  const token = execFileSync(process.execPath, ['--import', 'tsx', 'hub/src/main.ts', 'token', 'issue', '--tenant', demo.tenants[0]!, '--user', demo.email], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  }).trim();
   try {
     const out: { tool: ToolName; connections: number; rest: Load }[] = [];
     for (const name of ['monsys_kpi_summary', 'monsys_list_detections', 'monsys_list_agents'] as ToolName[]) {
