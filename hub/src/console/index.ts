@@ -69,7 +69,7 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
     tab,
     csrf: csrfToken(d.csrfKey, 'console', v.user.sessionHash),
     // A code, not text: a crafted link cannot make the console say something of its own.
-    notice: typeof req.query.done === 'string' ? NOTICES[req.query.done] : undefined,
+    notice: typeof req.query.done === 'string' && Object.hasOwn(NOTICES, req.query.done) ? NOTICES[req.query.done] : undefined,
   });
 
   router.get(STYLESHEET_PATH, (req, res) => {
