@@ -269,7 +269,7 @@ describe('the connector console in Chromium', () => {
     await page.close();
   }, 60_000);
 
-  it('an admin can require TOTP of every member: a member without it sees only the Security page', async () => {
+  it('an admin can require TOTP of every member: a member without it sees only the Security page and cannot connect a client', async () => {
     const admin = await signIn(ADMIN);
     await admin.goto(`${hub.url}/console/acme/security`);
     await Promise.all([admin.waitForURL(/done=totp-required/), admin.click('#toggle-require')]);
@@ -279,6 +279,20 @@ describe('the connector console in Chromium', () => {
     await viewer.goto(`${hub.url}/console/acme/tokens`);
     expect(await viewer.textContent('h1')).toBe('Security');
     await viewer.close();
+    // Nor can that member connect a client: the consent is refused and no grant is made.
+    const client = await flow.newClient();
+    const agent = new FormAgent(hub.url);
+    const start = await agent.go(flow.authorizeUrl({ clientId: client, redirectUri: 'http://127.0.0.1:8080/cb', challenge: pkce().challenge }));
+    const login = formOf(start.html);
+    const consent = await agent.go(login.action, { form: { ...login.fields, email: VIEWER.email, password: VIEWER.password } });
+    const form = formOf(consent.html);
+    const tenant = /name="tenant" value="([^"]+)"[^>]*checked/.exec(consent.html)![1]!;
+    const refused = await agent.go(form.action, { form: { ...form.fields, tenant, action: 'approve' } });
+    expect(refused.res.status).toBe(403);
+    expect(refused.html).toContain('requires two-factor sign-in');
+    expect(refused.location).toBeUndefined();
+    const grants = await db.query('SELECT 1 FROM oauth_grants WHERE client_id = $1', [client]);
+    expect(grants.rows).toHaveLength(0);
     const again = await signIn(ADMIN);
     await again.goto(`${hub.url}/console/acme/security`);
     await Promise.all([again.waitForURL(/done=totp-not-required/), again.click('#toggle-require')]);

@@ -226,6 +226,11 @@ export function interactionRouter(d: InteractionDeps): express.Router {
       if (!tenant) return renderConsent(res, details, 400, 'Choose the tenant this connection is for.');
       if (!tenant.mcpEnabled) return renderConsent(res, details, 403, `The Claude connector is not enabled for ${tenant.name}. No access was granted.`);
       if (!tenant.grantable.length) return renderConsent(res, details, 403, `Your role in ${tenant.name} (${tenant.role}) cannot be granted the requested access.`);
+      // A tenant that requires two-factor sign-in of its members grants nothing to an account without it.
+      const required = await d.db.query('SELECT 1 FROM tenants WHERE id = $1 AND require_totp', [tenant.id]);
+      if (required.rows.length && !(await totpEnabled(d.db, accountId))) {
+        return renderConsent(res, details, 403, `${tenant.name} requires two-factor sign-in of its members. Set it up in the connector console (/console, Security), then connect again. No access was granted.`);
+      }
 
       const clientId = String(details.params.client_id);
       // An optional scope is granted only with its checkbox ticked (an unticked box is not sent).
